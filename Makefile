@@ -1,0 +1,53 @@
+# spmm host build: the engine, its simulated-MMU platform, spmm-sim, the
+# tests, benchmarks and fuzz targets.  The L4Re side is built by BID in
+# spmm/ (see README.md); `make qemu-test` and `make qemu-vms` drive it.
+
+ENGINE_DIR := spmm/lib/engine
+HOST_DIR   := host
+B          := build
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-missing-field-initializers
+CPPFLAGS := -I$(ENGINE_DIR) -I$(HOST_DIR) -D_GNU_SOURCE
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+
+ENGINE_SRC := $(wildcard $(ENGINE_DIR)/*.c)
+HOST_LIB   := $(HOST_DIR)/sim.c $(HOST_DIR)/workload.c
+TESTS      := $(patsubst $(HOST_DIR)/tests/%.c,%,$(wildcard $(HOST_DIR)/tests/test_*.c))
+
+.PHONY: all run test check lint format bench fuzz clean qemu-test qemu-vms
+
+all: $(B)/spmm-sim $(TESTS:%=$(B)/%) $(TESTS:%=$(B)/san/%)
+
+$(B)/spmm-sim: $(HOST_DIR)/spmm_sim.c $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(HOST_DIR)/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $(filter %.c,$^) -lm
+
+$(B)/test_%: $(HOST_DIR)/tests/test_%.c $(HOST_DIR)/tests/check.h $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(HOST_DIR)/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $(filter %.c,$^) -lm
+
+$(B)/san/test_%: $(HOST_DIR)/tests/test_%.c $(HOST_DIR)/tests/check.h $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(HOST_DIR)/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN) -o $@ $(filter %.c,$^) -lm
+
+# The main job: spmm-sim on its built-in workload; ends by itself.
+run: $(B)/spmm-sim
+	$(B)/spmm-sim $(RUN_ARGS)
+
+test: all
+	@$(HOST_DIR)/tests/run.sh $(B)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --std=c11 --inline-suppr $(ENGINE_DIR)
+	clang-tidy --quiet $(ENGINE_SRC) -- $(CPPFLAGS) -std=c11
+
+format:
+	clang-format -i $(ENGINE_DIR)/*.[ch] $(HOST_DIR)/*.[ch] $(HOST_DIR)/tests/*.[ch]
+
+clean:
+	rm -rf $(B)
