@@ -10,27 +10,29 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-missing-field-initializers
-CPPFLAGS := -I$(ENGINE_DIR) -I$(HOST_DIR) -D_GNU_SOURCE
+CPPFLAGS := -I$(ENGINE_DIR) -I$(IPC_DIR) -Ispmm/include -I$(HOST_DIR) -D_GNU_SOURCE
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 
+IPC_DIR    := spmm/lib/ipc
 ENGINE_SRC := $(wildcard $(ENGINE_DIR)/*.c)
-HOST_LIB   := $(HOST_DIR)/sim.c $(HOST_DIR)/workload.c
+IPC_SRC    := $(wildcard $(IPC_DIR)/*.c)
+HOST_LIB   := $(HOST_DIR)/sim.c $(HOST_DIR)/workload.c $(IPC_SRC)
 TESTS      := $(patsubst $(HOST_DIR)/tests/%.c,%,$(wildcard $(HOST_DIR)/tests/test_*.c))
 
 .PHONY: all run test check lint format bench fuzz clean qemu-test qemu-vms
 
 all: $(B)/spmm-sim $(TESTS:%=$(B)/%) $(TESTS:%=$(B)/san/%)
 
-$(B)/spmm-sim: $(HOST_DIR)/spmm_sim.c $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(HOST_DIR)/*.h)
+$(B)/spmm-sim: $(HOST_DIR)/spmm_sim.c $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(IPC_DIR)/*.h $(HOST_DIR)/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $(filter %.c,$^) -lm
 
-$(B)/test_%: $(HOST_DIR)/tests/test_%.c $(HOST_DIR)/tests/check.h $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(HOST_DIR)/*.h)
+$(B)/test_%: $(HOST_DIR)/tests/test_%.c $(HOST_DIR)/tests/check.h $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(IPC_DIR)/*.h $(HOST_DIR)/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $(filter %.c,$^) -lm
 
-$(B)/san/test_%: $(HOST_DIR)/tests/test_%.c $(HOST_DIR)/tests/check.h $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(HOST_DIR)/*.h)
+$(B)/san/test_%: $(HOST_DIR)/tests/test_%.c $(HOST_DIR)/tests/check.h $(HOST_LIB) $(ENGINE_SRC) $(wildcard $(ENGINE_DIR)/*.h $(IPC_DIR)/*.h $(HOST_DIR)/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN) -o $@ $(filter %.c,$^) -lm
 
@@ -51,3 +53,6 @@ format:
 
 clean:
 	rm -rf $(B)
+
+# fuzz targets (host/fuzz/fuzz.mk): make fuzz FUZZ_SECONDS=N
+-include $(HOST_DIR)/fuzz/fuzz.mk

@@ -13,13 +13,19 @@ static void bug(struct sim *sim, const char *what, uint64_t page)
 {
 	if (!sim->bugs)
 		snprintf(sim->bug, sizeof(sim->bug), "%s (page %llu)", what,
-		         (unsigned long long)page);
+			 (unsigned long long)page);
 	sim->bugs++;
 }
 
 unsigned char *sim_frame(struct sim *sim, uint32_t f)
 {
 	return sim->chunks[f / CHUNK] + (size_t)(f % CHUNK) * SPM_PAGE_SIZE;
+}
+
+static void race(struct sim *sim)
+{
+	if (sim->racer)
+		sim->racer(sim->racer_ctx);
 }
 
 static int grow(struct sim *sim)
@@ -78,6 +84,7 @@ static void p_free(void *ctx, spm_frame_t f)
 static void *p_ptr(void *ctx, spm_frame_t f)
 {
 	struct sim *sim = ctx;
+	race(sim);
 	if (f >= sim->pool.nframes || spm_pool_is_free(&sim->pool, f))
 		bug(sim, "engine touched a free frame", f);
 	return sim_frame(sim, f);
@@ -87,6 +94,7 @@ static void p_map(void *ctx, void *space, uint64_t page, spm_frame_t f)
 {
 	struct sim *sim = ctx;
 	struct sim_space *sp = space;
+	race(sim);
 	sim->maps++;
 	if (page >= sp->npages) {
 		bug(sim, "map outside the space", page);
@@ -104,6 +112,7 @@ static void p_map(void *ctx, void *space, uint64_t page, spm_frame_t f)
 static void p_revoke(void *ctx, void *space, uint64_t page, int mode)
 {
 	struct sim *sim = ctx;
+	race(sim);
 	if (sim->nqueue == sim->queue_cap) {
 		uint32_t cap = sim->queue_cap ? sim->queue_cap * 2 : 64;
 		struct sim_revoke *q =
@@ -123,6 +132,7 @@ static void p_revoke(void *ctx, void *space, uint64_t page, int mode)
 static void p_flush(void *ctx)
 {
 	struct sim *sim = ctx;
+	race(sim);
 	for (uint32_t i = 0; i < sim->nqueue; i++) {
 		struct sim_space *sp = sim->queue[i].sp;
 		uint64_t pg = sim->queue[i].page;
@@ -162,12 +172,12 @@ void sim_fini(struct sim *sim)
 void sim_platform(struct sim *sim, struct spm_platform *pl)
 {
 	*pl = (struct spm_platform){.ctx = sim,
-	                            .frame_alloc = p_alloc,
-	                            .frame_free = p_free,
-	                            .frame_ptr = p_ptr,
-	                            .map = p_map,
-	                            .revoke = p_revoke,
-	                            .flush = p_flush};
+				    .frame_alloc = p_alloc,
+				    .frame_free = p_free,
+				    .frame_ptr = p_ptr,
+				    .map = p_map,
+				    .revoke = p_revoke,
+				    .flush = p_flush};
 }
 
 struct sim_space *sim_space_new(uint64_t npages)
@@ -200,7 +210,7 @@ void sim_space_free(struct sim_space *sp)
 
 /* The page fault path: what a region manager and the server do. */
 static int fault(struct sim *sim, struct spm_engine *e, struct spm_space *s,
-                 struct sim_space *sp, uint64_t page, unsigned need)
+		 struct sim_space *sp, uint64_t page, unsigned need)
 {
 	spm_frame_t f;
 	unsigned rights;
@@ -223,7 +233,7 @@ static int fault(struct sim *sim, struct spm_engine *e, struct spm_space *s,
 }
 
 int sim_access(struct sim *sim, struct spm_engine *e, struct spm_space *s,
-               uint64_t off, void *buf, uint64_t len, bool write)
+	       uint64_t off, void *buf, uint64_t len, bool write)
 {
 	struct sim_space *sp = spm_space_priv(s);
 	unsigned char *b = buf;

@@ -39,8 +39,13 @@ struct sim {
 		struct sim_space *sp;
 		uint64_t page;
 		int mode;
-	} *queue;
+	} * queue;
 	uint32_t nqueue, queue_cap;
+	/* Called at every platform operation: lets a test play a client that
+	 * runs on another CPU and writes through mappings it holds while
+	 * the engine is in the middle of its work. */
+	void (*racer)(void *ctx);
+	void *racer_ctx;
 	/* counters */
 	uint64_t faults, maps, revokes, flushes;
 	uint64_t bugs;
@@ -50,7 +55,7 @@ struct sim {
 struct sim_space {
 	uint64_t npages;
 	uint32_t *window; /* frame per page, SPM_NO_FRAME if none */
-	uint32_t *tlb;    /* the client's mapping: frame, */
+	uint32_t *tlb;	  /* the client's mapping: frame, */
 	uint8_t *rights;  /* and its rights (SPM_R, SPM_W) */
 	uint64_t faults;
 };
@@ -68,7 +73,7 @@ void sim_space_free(struct sim_space *sp);
  * stopped the access (bytes before that page were accessed).
  */
 int sim_access(struct sim *sim, struct spm_engine *e, struct spm_space *s,
-               uint64_t off, void *buf, uint64_t len, bool write);
+	       uint64_t off, void *buf, uint64_t len, bool write);
 
 /* Frames obtained from the "system", and free in the pool. */
 uint64_t sim_frames_obtained(const struct sim *sim);

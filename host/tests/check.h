@@ -20,10 +20,12 @@ static int check_failed;
 	do {                                                                 \
 		if (!(cond)) {                                               \
 			if (!check_failed) {                                 \
-				int n_ = snprintf(check_msg, sizeof(check_msg), \
-				                  "%s:%d: ", __FILE__, __LINE__);  \
-				snprintf(check_msg + n_, sizeof(check_msg) - (size_t)n_, \
-				         __VA_ARGS__);                       \
+				int n_ =                                     \
+				    snprintf(check_msg, sizeof(check_msg),   \
+					     "%s:%d: ", __FILE__, __LINE__); \
+				snprintf(check_msg + n_,                     \
+					 sizeof(check_msg) - (size_t)n_,     \
+					 __VA_ARGS__);                       \
 			}                                                    \
 			check_failed++;                                      \
 		}                                                            \
@@ -56,13 +58,16 @@ static int run_tests(const struct test_case *t, size_t n, const char *only)
 	return failed ? 1 : 0;
 }
 
-#define TESTS_MAIN(...)                                                      \
-	int main(int argc, char **argv)                                      \
-	{                                                                    \
-		static const struct test_case t_[] = {__VA_ARGS__};          \
-		return run_tests(t_, sizeof(t_) / sizeof(t_[0]),             \
-		                 argc > 1 ? argv[1] : NULL);                 \
+#define TESTS_MAIN(...)                                             \
+	int main(int argc, char **argv)                             \
+	{                                                           \
+		static const struct test_case t_[] = {__VA_ARGS__}; \
+		return run_tests(t_, sizeof(t_) / sizeof(t_[0]),    \
+				 argc > 1 ? argv[1] : NULL);        \
 	}
-#define T(fn) {#fn, fn}
+#define T(fn)           \
+	{               \
+#fn, fn \
+	}
 
 #endif

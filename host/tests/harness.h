@@ -13,7 +13,7 @@ struct env {
 };
 
 static inline int env_init(struct env *v, const struct spm_policy *pol,
-                           uint64_t frame_limit)
+			   uint64_t frame_limit)
 {
 	struct spm_platform pl;
 	sim_init(&v->sim, frame_limit, 42);
@@ -22,12 +22,12 @@ static inline int env_init(struct env *v, const struct spm_policy *pol,
 }
 
 static inline struct spm_space *env_space(struct env *v, uint64_t pages,
-                                          uint32_t domain)
+					  uint32_t domain)
 {
 	struct sim_space *sp = sim_space_new(pages);
 	struct spm_space *s = NULL;
-	if (!sp || spm_space_create(v->e, pages * SPM_PAGE_SIZE, domain, sp,
-	                            &s)) {
+	if (!sp ||
+	    spm_space_create(v->e, pages * SPM_PAGE_SIZE, domain, sp, &s)) {
 		sim_space_free(sp);
 		return NULL;
 	}
@@ -49,12 +49,12 @@ static inline void env_fini(struct env *v)
 
 /* Fill one page as a client with byte value c. */
 static inline int env_fill(struct env *v, struct spm_space *s, uint64_t page,
-                           unsigned char c)
+			   unsigned char c)
 {
 	unsigned char buf[SPM_PAGE_SIZE];
 	memset(buf, c, sizeof(buf));
 	return sim_access(&v->sim, v->e, s, page * SPM_PAGE_SIZE, buf,
-	                  sizeof(buf), true);
+			  sizeof(buf), true);
 }
 
 /* Full passes until nothing is left to do (bounded). */

@@ -19,7 +19,7 @@ static void check_engine(struct env *v)
 	struct spm_stats st;
 	spm_stats(v->e, &st);
 	CHECK(sim_frames_obtained(&v->sim) ==
-	          sim_frames_free(&v->sim) + st.frames_in_use + 1,
+		  sim_frames_free(&v->sim) + st.frames_in_use + 1,
 	      "frames: obtained %llu free %llu in use %llu",
 	      (unsigned long long)sim_frames_obtained(&v->sim),
 	      (unsigned long long)sim_frames_free(&v->sim),
@@ -131,17 +131,17 @@ static void stable_index_insert_find_remove(void)
 	/* remove every other one; the rest must stay reachable */
 	for (uint32_t i = 0; i < 5000; i += 2)
 		spm__stable_remove(&ix,
-		                   spm__stable_find(&ix, i % 700, i % 3, i, 0));
+				   spm__stable_find(&ix, i % 700, i % 3, i, 0));
 	for (uint32_t i = 0; i < 5000; i++) {
-		struct spm_stable *s = spm__stable_find(&ix, i % 700, i % 3, i, 0);
+		struct spm_stable *s =
+		    spm__stable_find(&ix, i % 700, i % 3, i, 0);
 		CHECK((s != NULL) == (i % 2 == 1), "after remove: %u", i);
 	}
 	CHECK(ix.count == 2500, "count %u", ix.count);
 	for (uint32_t i = 1; i < 5000; i += 2)
 		spm__stable_remove(&ix,
-		                   spm__stable_find(&ix, i % 700, i % 3, i, 0));
-	CHECK(ix.count == 0 && ix.mask + 1 == 64, "shrunk to %u",
-	      ix.mask + 1);
+				   spm__stable_find(&ix, i % 700, i % 3, i, 0));
+	CHECK(ix.count == 0 && ix.mask + 1 == 64, "shrunk to %u", ix.mask + 1);
 	spm__stable_fini(&ix);
 }
 
@@ -202,12 +202,12 @@ static void fault_zero_then_private(void)
 	      "private, writable");
 	unsigned char buf[16];
 	CHECK(spm_read(v.e, s, 0, buf, sizeof(buf)) == 0 && buf[0] == 0 &&
-	          buf[15] == 0,
+		  buf[15] == 0,
 	      "a new private page is zero");
 	struct spm_stats st;
 	spm_stats(v.e, &st);
 	CHECK(st.frames_in_use == 1 && st.zero_pages == 3 &&
-	          st.pages_private == 1 && st.cow_breaks == 0,
+		  st.pages_private == 1 && st.cow_breaks == 0,
 	      "stats");
 	check_engine(&v);
 	env_space_free(&v, s);
@@ -223,7 +223,7 @@ static void space_create_errors(void)
 	CHECK(spm_space_create(v.e, UINT64_MAX, 0, NULL, &s) == -SPM_ERANGE,
 	      "huge");
 	CHECK(spm_space_create(v.e, (uint64_t)1 << 46, 0, NULL, &s) ==
-	          -SPM_ENOMEM,
+		  -SPM_ENOMEM,
 	      "more pages than ids");
 	check_engine(&v);
 	env_fini(&v);
@@ -239,13 +239,13 @@ static void read_write_copy_clear(void)
 		buf[i] = (unsigned char)(i * 13 + 1);
 	CHECK(spm_write(v.e, a, 100, buf, sizeof(buf)) == 0, "write");
 	CHECK(spm_read(v.e, a, 100, out, sizeof(out)) == 0 &&
-	          !memcmp(buf, out, sizeof(buf)),
+		  !memcmp(buf, out, sizeof(buf)),
 	      "read back");
 	CHECK(spm_write(v.e, a, 8 * SPM_PAGE_SIZE - 1, buf, 2) == -SPM_ERANGE,
 	      "write past the end");
 	CHECK(spm_copy(v.e, b, 5, a, 100, sizeof(buf)) == 0, "copy");
 	CHECK(spm_read(v.e, b, 5, out, sizeof(out)) == 0 &&
-	          !memcmp(buf, out, sizeof(buf)),
+		  !memcmp(buf, out, sizeof(buf)),
 	      "copied");
 	/* overlapping copy within one space, both directions */
 	static unsigned char ref[8 * SPM_PAGE_SIZE];
@@ -301,7 +301,7 @@ static void merges_equal_pages_in_a_domain(void)
 	unsigned char buf[SPM_PAGE_SIZE];
 	for (uint64_t i = 0; i < 16; i++) {
 		sim_access(&v.sim, v.e, b, i * SPM_PAGE_SIZE, buf, sizeof(buf),
-		           false);
+			   false);
 		CHECK(buf[0] == 1 + i % 4 && buf[4095] == 1 + i % 4,
 		      "content %llu", (unsigned long long)i);
 	}
@@ -559,16 +559,13 @@ static void destroy_releases_everything(void)
 }
 
 TESTS_MAIN(T(hash_deterministic_and_keyed), T(hash_every_bit_matters),
-           T(hash_spreads_similar_pages), T(pool_gives_each_frame_once),
-           T(pool_random_spreads), T(stable_index_insert_find_remove),
-           T(stable_index_respects_max_refs),
-           T(unstable_index_find_and_reset), T(fault_zero_then_private),
-           T(space_create_errors), T(read_write_copy_clear),
-           T(merges_equal_pages_in_a_domain),
-           T(never_merges_across_domains),
-           T(zero_pages_go_to_the_zero_frame),
-           T(first_pass_knob_and_volatile_pages),
-           T(unchanged_pages_are_not_read_again),
-           T(max_sharing_limits_a_frame),
-           T(out_of_frames_leaves_pages_alone), T(frame_limit_policy),
-           T(policy_checks), T(destroy_releases_everything))
+	   T(hash_spreads_similar_pages), T(pool_gives_each_frame_once),
+	   T(pool_random_spreads), T(stable_index_insert_find_remove),
+	   T(stable_index_respects_max_refs), T(unstable_index_find_and_reset),
+	   T(fault_zero_then_private), T(space_create_errors),
+	   T(read_write_copy_clear), T(merges_equal_pages_in_a_domain),
+	   T(never_merges_across_domains), T(zero_pages_go_to_the_zero_frame),
+	   T(first_pass_knob_and_volatile_pages),
+	   T(unchanged_pages_are_not_read_again), T(max_sharing_limits_a_frame),
+	   T(out_of_frames_leaves_pages_alone), T(frame_limit_policy),
+	   T(policy_checks), T(destroy_releases_everything))

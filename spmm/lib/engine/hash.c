@@ -18,8 +18,8 @@
 
 #include "spm.h"
 
-#define LANES 8
-#define STRIPE (LANES * 8)
+#define LANES		  8
+#define STRIPE		  (LANES * 8)
 #define STRIPES_PER_BLOCK 16
 
 static const uint64_t P1 = 0x9E3779B185EBCA87ull;
@@ -50,12 +50,12 @@ static void derive_keys(uint64_t seed, uint64_t key[LANES])
 }
 
 static void accumulate_block(uint64_t acc[LANES], const unsigned char *p,
-                             const uint64_t key[LANES])
+			     const uint64_t key[LANES])
 {
 	for (unsigned s = 0; s < STRIPES_PER_BLOCK; s++) {
-		const unsigned char *q = p + (size_t)s * STRIPE;
+		const unsigned char *q = p + (size_t)s * (size_t)STRIPE;
 		for (unsigned i = 0; i < LANES; i++) {
-			uint64_t d = load64(q + 8 * i);
+			uint64_t d = load64(q + (size_t)8 * i);
 			uint64_t k = d ^ key[i];
 			acc[i ^ 1] += d;
 			acc[i] += (k & 0xffffffffu) * (k >> 32);

@@ -78,8 +78,8 @@ static int stable_resize(struct spm_stable_index *ix, uint32_t cap)
 }
 
 struct spm_stable *spm__stable_find(struct spm_stable_index *ix, uint32_t sum,
-                                    uint32_t domain, spm_frame_t frame,
-                                    uint32_t max_refs)
+				    uint32_t domain, spm_frame_t frame,
+				    uint32_t max_refs)
 {
 	uint32_t i = slot_of(stable_key(sum, domain), ix->mask);
 	for (; ix->slot[i].refs; i = (i + 1) & ix->mask) {
@@ -87,14 +87,14 @@ struct spm_stable *spm__stable_find(struct spm_stable_index *ix, uint32_t sum,
 		if (s->sum != sum || s->domain != domain)
 			continue;
 		if (frame != SPM_NO_FRAME ? s->frame == frame
-		                          : (!max_refs || s->refs < max_refs))
+					  : (!max_refs || s->refs < max_refs))
 			return s;
 	}
 	return NULL;
 }
 
 int spm__stable_insert(struct spm_stable_index *ix, uint32_t sum,
-                       uint32_t domain, spm_frame_t frame, uint32_t refs)
+		       uint32_t domain, spm_frame_t frame, uint32_t refs)
 {
 	uint32_t cap = ix->mask + 1;
 	if ((uint64_t)(ix->count + 1) * 4 > (uint64_t)cap * 3) {
@@ -105,7 +105,7 @@ int spm__stable_insert(struct spm_stable_index *ix, uint32_t sum,
 			return r;
 	}
 	struct spm_stable v = {
-		.sum = sum, .frame = frame, .refs = refs, .domain = domain};
+	    .sum = sum, .frame = frame, .refs = refs, .domain = domain};
 	stable_put(ix, &v);
 	ix->count++;
 	return 0;
@@ -133,7 +133,8 @@ void spm__stable_remove(struct spm_stable_index *ix, struct spm_stable *ent)
 	ix->count--;
 	uint32_t cap = ix->mask + 1;
 	if (cap > MIN_CAP && (uint64_t)ix->count * 8 < cap)
-		(void)stable_resize(ix, cap / 2); /* failure: keep the big one */
+		(void)stable_resize(ix,
+				    cap / 2); /* failure: keep the big one */
 }
 
 /* ---- unstable index ------------------------------------------------ */
@@ -145,8 +146,8 @@ uint32_t spm__unstable_tag(uint32_t sum, uint32_t domain)
 
 static void unstable_clear_slots(struct spm_unstable_index *ix)
 {
-	for (uint32_t i = 0; i <= ix->mask; i++)
-		ix->slot[i].id = SPM_NO_ID;
+	/* all-ones bytes: every id is SPM_NO_ID */
+	memset(ix->slot, 0xff, ((size_t)ix->mask + 1) * sizeof(*ix->slot));
 	ix->count = 0;
 }
 
@@ -172,7 +173,8 @@ void spm__unstable_reset(struct spm_unstable_index *ix)
 {
 	uint32_t cap = ix->mask + 1;
 	uint32_t want = MIN_CAP;
-	while (want < (1u << 31) && (uint64_t)want * 3 < (uint64_t)ix->count * 4)
+	while (want < (1u << 31) &&
+	       (uint64_t)want * 3 < (uint64_t)ix->count * 4)
 		want *= 2;
 	if (want < cap / 2) {
 		struct spm_unstable_slot *n = malloc(want * sizeof(*n));
@@ -186,7 +188,7 @@ void spm__unstable_reset(struct spm_unstable_index *ix)
 }
 
 static void unstable_put(struct spm_unstable_index *ix, uint32_t tag,
-                         uint32_t id)
+			 uint32_t id)
 {
 	uint32_t i = slot_of(tag, ix->mask);
 	while (ix->slot[i].id != SPM_NO_ID)
@@ -196,7 +198,7 @@ static void unstable_put(struct spm_unstable_index *ix, uint32_t tag,
 }
 
 uint32_t spm__unstable_find(const struct spm_unstable_index *ix, uint32_t tag,
-                            bool (*match)(void *ctx, uint32_t id), void *ctx)
+			    bool (*match)(void *ctx, uint32_t id), void *ctx)
 {
 	uint32_t i = slot_of(tag, ix->mask);
 	for (; ix->slot[i].id != SPM_NO_ID; i = (i + 1) & ix->mask)
@@ -206,20 +208,20 @@ uint32_t spm__unstable_find(const struct spm_unstable_index *ix, uint32_t tag,
 }
 
 int spm__unstable_insert(struct spm_unstable_index *ix, uint32_t tag,
-                         uint32_t id)
+			 uint32_t id)
 {
 	uint32_t cap = ix->mask + 1;
 	if ((uint64_t)(ix->count + 1) * 4 > (uint64_t)cap * 3) {
 		if (cap >= (1u << 31))
 			return -SPM_ENOMEM;
 		struct spm_unstable_slot *old = ix->slot;
-		struct spm_unstable_slot *n = malloc(2ull * cap * sizeof(*n));
+		uint32_t ncap = 2 * cap;
+		struct spm_unstable_slot *n = malloc((size_t)ncap * sizeof(*n));
 		if (!n)
 			return -SPM_ENOMEM;
+		memset(n, 0xff, (size_t)ncap * sizeof(*n)); /* id = SPM_NO_ID */
 		ix->slot = n;
-		ix->mask = 2 * cap - 1;
-		for (uint32_t i = 0; i <= ix->mask; i++)
-			n[i].id = SPM_NO_ID;
+		ix->mask = ncap - 1;
 		for (uint32_t i = 0; i < cap; i++)
 			if (old[i].id != SPM_NO_ID)
 				unstable_put(ix, old[i].tag, old[i].id);

@@ -12,9 +12,9 @@
 
 /* Page states. */
 enum {
-	PS_ZERO = 0,    /* maps the zero frame */
+	PS_ZERO = 0,	/* maps the zero frame */
 	PS_PRIVATE = 1, /* maps a frame of its own */
-	PS_STABLE = 2,  /* maps a merged, read-only, counted frame */
+	PS_STABLE = 2,	/* maps a merged, read-only, counted frame */
 };
 
 /* Page flags. */
@@ -39,7 +39,7 @@ enum {
  * 2^28 (1 TiB of frames) and the content sum keeps 26 bits of the hash.
  */
 #define SPM_FRAME_LIMIT ((1u << 28) - 1u)
-#define SPM_SUM_MASK ((1u << 26) - 1u)
+#define SPM_SUM_MASK	((1u << 26) - 1u)
 struct spm_pte {
 	uint32_t frame : 28; /* PS_ZERO: the zero frame */
 	uint32_t level : 4;  /* backoff: looked at every 2^level passes */
@@ -104,7 +104,7 @@ struct spm_engine {
 	struct spm_unstable_index unstable;
 
 	uint64_t frames_held; /* frames taken from the platform, zero incl. */
-	uint64_t rng;         /* xorshift state for secure-mode choices */
+	uint64_t rng;	      /* xorshift state for secure-mode choices */
 
 	/* global counters */
 	uint64_t pages_total;
@@ -125,28 +125,26 @@ int spm__frame_alloc(struct spm_engine *e, spm_frame_t *f);
 void spm__frame_free(struct spm_engine *e, spm_frame_t f);
 void *spm__frame(struct spm_engine *e, spm_frame_t f);
 struct spm_space *spm__space_of_id(struct spm_engine *e, uint32_t id,
-                                   uint64_t *page);
+				   uint64_t *page);
 
 /* page.c: state changes that keep the counters right */
 void spm__set_state(struct spm_engine *e, struct spm_space *s,
-                    struct spm_pte *p, uint8_t state, spm_frame_t frame);
-void spm__release(struct spm_engine *e, struct spm_space *s,
-                  struct spm_pte *p);
+		    struct spm_pte *p, uint8_t state, spm_frame_t frame);
+void spm__release(struct spm_engine *e, struct spm_space *s, struct spm_pte *p);
 void spm__ensure_mapped(struct spm_engine *e, struct spm_space *s,
-                        uint64_t page);
+			uint64_t page);
 void spm__point(struct spm_engine *e, struct spm_space *s, uint64_t page,
-                spm_frame_t f);
-int spm__make_private(struct spm_engine *e, struct spm_space *s,
-                      uint64_t page);
+		spm_frame_t f);
+int spm__make_private(struct spm_engine *e, struct spm_space *s, uint64_t page);
 
 /* index.c */
 int spm__stable_init(struct spm_stable_index *ix);
 void spm__stable_fini(struct spm_stable_index *ix);
 struct spm_stable *spm__stable_find(struct spm_stable_index *ix, uint32_t sum,
-                                    uint32_t domain, spm_frame_t frame,
-                                    uint32_t max_refs);
+				    uint32_t domain, spm_frame_t frame,
+				    uint32_t max_refs);
 int spm__stable_insert(struct spm_stable_index *ix, uint32_t sum,
-                       uint32_t domain, spm_frame_t frame, uint32_t refs);
+		       uint32_t domain, spm_frame_t frame, uint32_t refs);
 void spm__stable_remove(struct spm_stable_index *ix, struct spm_stable *ent);
 
 int spm__unstable_init(struct spm_unstable_index *ix);
@@ -158,8 +156,8 @@ uint32_t spm__unstable_tag(uint32_t sum, uint32_t domain);
 /* Calls match(ctx, id) for every id filed under `tag` until it returns
  * true; returns that id or SPM_NO_ID. */
 uint32_t spm__unstable_find(const struct spm_unstable_index *ix, uint32_t tag,
-                            bool (*match)(void *ctx, uint32_t id), void *ctx);
+			    bool (*match)(void *ctx, uint32_t id), void *ctx);
 int spm__unstable_insert(struct spm_unstable_index *ix, uint32_t tag,
-                         uint32_t id);
+			 uint32_t id);
 
 #endif

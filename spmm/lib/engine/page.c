@@ -44,7 +44,7 @@ static uint64_t *space_counter(struct spm_space *s, unsigned state)
 }
 
 void spm__set_state(struct spm_engine *e, struct spm_space *s,
-                    struct spm_pte *p, uint8_t state, spm_frame_t frame)
+		    struct spm_pte *p, uint8_t state, spm_frame_t frame)
 {
 	(*state_counter(e, p->state))--;
 	(*space_counter(s, p->state))--;
@@ -56,7 +56,7 @@ void spm__set_state(struct spm_engine *e, struct spm_space *s,
 
 /* Drop the reference a page in state `state` holds on `frame`. */
 static void drop_ref(struct spm_engine *e, uint32_t domain, unsigned state,
-                     spm_frame_t frame, uint32_t sum)
+		     spm_frame_t frame, uint32_t sum)
 {
 	if (state == PS_PRIVATE) {
 		spm__frame_free(e, frame);
@@ -83,14 +83,14 @@ void spm__release(struct spm_engine *e, struct spm_space *s, struct spm_pte *p)
 }
 
 void spm__point(struct spm_engine *e, struct spm_space *s, uint64_t page,
-                spm_frame_t f)
+		spm_frame_t f)
 {
 	e->pl.map(e->pl.ctx, s->priv, page, f);
 	s->pt[page].flags |= PF_MAPPED;
 }
 
 void spm__ensure_mapped(struct spm_engine *e, struct spm_space *s,
-                        uint64_t page)
+			uint64_t page)
 {
 	if (!(s->pt[page].flags & PF_MAPPED))
 		spm__point(e, s, page, s->pt[page].frame);
@@ -115,7 +115,7 @@ int spm__make_private(struct spm_engine *e, struct spm_space *s, uint64_t page)
 		memcpy(spm__frame(e, f), spm__frame(e, p->frame),
 		       SPM_PAGE_SIZE);
 	bool shared = p->state == PS_STABLE || (p->flags & PF_HASHED) ||
-	              (p->flags & PF_COPY);
+		      (p->flags & PF_COPY);
 	spm__point(e, s, page, f); /* replaces the old mapping everywhere */
 	drop_ref(e, s->domain, p->state, p->frame, p->sum);
 	spm__set_state(e, s, p, PS_PRIVATE, f);
@@ -128,7 +128,7 @@ int spm__make_private(struct spm_engine *e, struct spm_space *s, uint64_t page)
 }
 
 int spm_fault(struct spm_engine *e, struct spm_space *s, uint64_t page,
-              unsigned access, spm_frame_t *frame, unsigned *rights)
+	      unsigned access, spm_frame_t *frame, unsigned *rights)
 {
 	if (page >= s->npages)
 		return -SPM_ERANGE;
@@ -149,7 +149,7 @@ int spm_fault(struct spm_engine *e, struct spm_space *s, uint64_t page,
 }
 
 int spm_page_info(const struct spm_space *s, uint64_t page,
-                  struct spm_page_info *out)
+		  struct spm_page_info *out)
 {
 	if (page >= s->npages)
 		return -SPM_ERANGE;
@@ -164,8 +164,8 @@ int spm_page_info(const struct spm_space *s, uint64_t page,
 /* ---- spaces -------------------------------------------------------- */
 
 /* First gap in the global page id range that fits n pages. */
-static int find_id_base(const struct spm_engine *e, uint64_t n,
-                        uint32_t *base, uint32_t *idx)
+static int find_id_base(const struct spm_engine *e, uint64_t n, uint32_t *base,
+			uint32_t *idx)
 {
 	uint64_t next = 0;
 	uint32_t i;
@@ -182,7 +182,7 @@ static int find_id_base(const struct spm_engine *e, uint64_t n,
 }
 
 int spm_space_create(struct spm_engine *e, uint64_t size, uint32_t domain,
-                     void *priv, struct spm_space **out)
+		     void *priv, struct spm_space **out)
 {
 	if (size == 0)
 		return -SPM_EINVAL;
@@ -196,7 +196,8 @@ int spm_space_create(struct spm_engine *e, uint64_t size, uint32_t domain,
 		return -SPM_ENOMEM;
 	if (e->nspaces == e->spaces_cap) {
 		uint32_t cap = e->spaces_cap ? e->spaces_cap * 2 : 8;
-		struct spm_space **a = realloc(e->spaces, cap * sizeof(*a));
+		struct spm_space **a =
+		    realloc(e->spaces, cap * sizeof(struct spm_space *));
 		if (!a)
 			return -SPM_ENOMEM;
 		e->spaces = a;
@@ -211,8 +212,8 @@ int spm_space_create(struct spm_engine *e, uint64_t size, uint32_t domain,
 		return -SPM_ENOMEM;
 	}
 	for (uint64_t i = 0; i < n; i++)
-		s->pt[i] = (struct spm_pte){.frame = e->zero_frame,
-		                            .state = PS_ZERO};
+		s->pt[i] =
+		    (struct spm_pte){.frame = e->zero_frame, .state = PS_ZERO};
 	s->npages = n;
 	s->domain = domain;
 	s->id_base = base;
@@ -220,7 +221,7 @@ int spm_space_create(struct spm_engine *e, uint64_t size, uint32_t domain,
 	s->st.pages = n;
 	s->st.zero_pages = n;
 	memmove(&e->spaces[idx + 1], &e->spaces[idx],
-	        (e->nspaces - idx) * sizeof(e->spaces[0]));
+		(e->nspaces - idx) * sizeof(struct spm_space *));
 	e->spaces[idx] = s;
 	if (idx <= e->cur_space && e->nspaces)
 		e->cur_space++;
@@ -234,7 +235,7 @@ int spm_space_create(struct spm_engine *e, uint64_t size, uint32_t domain,
 /* Revoke every client mapping of [first, first + n) (window too), then
  * drop the pages' frames. */
 static void release_range(struct spm_engine *e, struct spm_space *s,
-                          uint64_t first, uint64_t n)
+			  uint64_t first, uint64_t n)
 {
 	for (uint64_t i = first; i < first + n; i++)
 		if (s->pt[i].flags & PF_MAPPED)
@@ -254,7 +255,7 @@ void spm_space_destroy(struct spm_engine *e, struct spm_space *s)
 	while (e->spaces[idx] != s)
 		idx++;
 	memmove(&e->spaces[idx], &e->spaces[idx + 1],
-	        (e->nspaces - idx - 1) * sizeof(e->spaces[0]));
+		(e->nspaces - idx - 1) * sizeof(struct spm_space *));
 	e->nspaces--;
 	if (idx < e->cur_space)
 		e->cur_space--;
@@ -297,7 +298,7 @@ static uint64_t space_bytes(const struct spm_space *s)
  * changes, so that a failure (no frame) leaves all content as it was.
  */
 static int prepare_write(struct spm_engine *e, struct spm_space *s,
-                         uint64_t off, uint64_t len)
+			 uint64_t off, uint64_t len)
 {
 	if (!len)
 		return 0;
@@ -313,7 +314,7 @@ static int prepare_write(struct spm_engine *e, struct spm_space *s,
 /* The monitor writes into a prepared (private) page; the scanner must look
  * at the page again. */
 static void monitor_write(struct spm_engine *e, struct spm_space *s,
-                          uint64_t off, const void *src, uint64_t len)
+			  uint64_t off, const void *src, uint64_t len)
 {
 	uint64_t page = off >> SPM_PAGE_SHIFT;
 	unsigned char *dst = spm__frame(e, s->pt[page].frame);
@@ -328,7 +329,7 @@ static void monitor_write(struct spm_engine *e, struct spm_space *s,
 /* A partial page at the edge of a clear needs a private frame, unless it
  * is all zero already. */
 static int prepare_partial(struct spm_engine *e, struct spm_space *s,
-                           uint64_t off)
+			   uint64_t off)
 {
 	if (!(off & (SPM_PAGE_SIZE - 1)))
 		return 0;
@@ -338,7 +339,7 @@ static int prepare_partial(struct spm_engine *e, struct spm_space *s,
 }
 
 int spm_clear(struct spm_engine *e, struct spm_space *s, uint64_t offset,
-              uint64_t size)
+	      uint64_t size)
 {
 	uint64_t limit = space_bytes(s);
 	if (offset >= limit)
@@ -372,8 +373,8 @@ int spm_clear(struct spm_engine *e, struct spm_space *s, uint64_t offset,
 	return 0;
 }
 
-int spm_read(struct spm_engine *e, struct spm_space *s, uint64_t off,
-             void *buf, uint64_t len)
+int spm_read(struct spm_engine *e, struct spm_space *s, uint64_t off, void *buf,
+	     uint64_t len)
 {
 	uint64_t limit = space_bytes(s);
 	if (off > limit || len > limit - off)
@@ -395,7 +396,7 @@ int spm_read(struct spm_engine *e, struct spm_space *s, uint64_t off,
 }
 
 int spm_write(struct spm_engine *e, struct spm_space *s, uint64_t off,
-              const void *buf, uint64_t len)
+	      const void *buf, uint64_t len)
 {
 	uint64_t limit = space_bytes(s);
 	if (off > limit || len > limit - off)
@@ -427,7 +428,7 @@ static uint64_t piece(uint64_t a, uint64_t b, uint64_t left)
 }
 
 int spm_copy(struct spm_engine *e, struct spm_space *dst, uint64_t dst_off,
-             struct spm_space *src, uint64_t src_off, uint64_t size)
+	     struct spm_space *src, uint64_t src_off, uint64_t size)
 {
 	uint64_t dl = space_bytes(dst), sl = space_bytes(src);
 	if (dst_off > dl || size > dl - dst_off || src_off > sl ||

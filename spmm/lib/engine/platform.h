@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 #define SPM_PAGE_SHIFT 12u
-#define SPM_PAGE_SIZE (1u << SPM_PAGE_SHIFT)
+#define SPM_PAGE_SIZE  (1u << SPM_PAGE_SHIFT)
 
 typedef uint32_t spm_frame_t;
 #define SPM_NO_FRAME UINT32_MAX

@@ -92,6 +92,8 @@ int spm_pool_get(struct spm_pool *p, bool random, uint32_t *f)
 		r = scan_from(p, p->hint, ~0ull);
 		p->hint = (uint32_t)(r / 64);
 	}
+	if (r < 0)
+		return -ENOMEM_; /* nfree says otherwise: never seen */
 	*f = (uint32_t)r;
 	p->bits[r / 64] &= ~(1ull << (r % 64));
 	p->nfree--;

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 struct spm_pool {
-	uint64_t *bits;   /* 1 = free */
+	uint64_t *bits;	  /* 1 = free */
 	uint32_t nframes; /* frames obtained: numbers 0 .. nframes-1 */
 	uint32_t nfree;
 	uint32_t hint; /* no free frame below hint*64 */

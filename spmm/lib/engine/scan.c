@@ -49,7 +49,7 @@ struct item {
 struct find {
 	int kind;
 	struct spm_stable *stable; /* K_STABLE */
-	struct spm_space *cs;      /* K_PAIR: the partner */
+	struct spm_space *cs;	   /* K_PAIR: the partner */
 	uint64_t cpage;
 };
 
@@ -107,7 +107,7 @@ static bool is_zero(const void *page)
 }
 
 static struct find find_partner(struct spm_engine *e, struct spm_space *s,
-                                uint64_t page, uint32_t sum)
+				uint64_t page, uint32_t sum)
 {
 	struct find f = {.kind = K_NONE};
 	if (e->pol.merge_zero && sum == e->zero_sum) {
@@ -115,16 +115,15 @@ static struct find find_partner(struct spm_engine *e, struct spm_space *s,
 		return f;
 	}
 	f.stable = spm__stable_find(&e->stable, sum, s->domain, SPM_NO_FRAME,
-	                            e->pol.max_sharing);
+				    e->pol.max_sharing);
 	if (f.stable) {
 		f.kind = K_STABLE;
 		return f;
 	}
 	struct match_ctx m = {
 	    .e = e, .self = gid(s, page), .sum = sum, .domain = s->domain};
-	if (spm__unstable_find(&e->unstable,
-	                       spm__unstable_tag(sum, s->domain),
-	                       match_unstable, &m) != SPM_NO_ID) {
+	if (spm__unstable_find(&e->unstable, spm__unstable_tag(sum, s->domain),
+			       match_unstable, &m) != SPM_NO_ID) {
 		f.kind = K_PAIR;
 		f.cs = m.s;
 		f.cpage = m.page;
@@ -192,7 +191,7 @@ static bool hash_page(struct spm_engine *e, const struct item *it)
 }
 
 static void file_unstable(struct spm_engine *e, struct spm_space *s,
-                          uint64_t page)
+			  uint64_t page)
 {
 	/* Out of memory for the index only costs a merge opportunity. */
 	(void)spm__unstable_insert(
@@ -203,7 +202,7 @@ static void file_unstable(struct spm_engine *e, struct spm_space *s,
 /* Re-point a page at frame f (the window mapping is replaced, so no client
  * keeps the old frame) and free its own frame. */
 static void repoint(struct spm_engine *e, struct spm_space *s, uint64_t page,
-                    uint8_t state, spm_frame_t f, uint32_t sum)
+		    uint8_t state, spm_frame_t f, uint32_t sum)
 {
 	struct spm_pte *p = &s->pt[page];
 	spm_frame_t old = p->frame;
@@ -216,8 +215,7 @@ static void repoint(struct spm_engine *e, struct spm_space *s, uint64_t page,
 	e->merges++;
 }
 
-static bool merge_zero(struct spm_engine *e, struct spm_space *s,
-                       uint64_t page)
+static bool merge_zero(struct spm_engine *e, struct spm_space *s, uint64_t page)
 {
 	if (!is_zero(spm__frame(e, s->pt[page].frame)))
 		return false;
@@ -226,10 +224,10 @@ static bool merge_zero(struct spm_engine *e, struct spm_space *s,
 }
 
 static bool merge_stable(struct spm_engine *e, struct spm_space *s,
-                         uint64_t page, struct spm_stable *st)
+			 uint64_t page, struct spm_stable *st)
 {
 	if (memcmp(spm__frame(e, s->pt[page].frame), spm__frame(e, st->frame),
-	           SPM_PAGE_SIZE))
+		   SPM_PAGE_SIZE) != 0)
 		return false;
 	st->refs++;
 	repoint(e, s, page, PS_STABLE, st->frame, st->sum);
@@ -238,12 +236,12 @@ static bool merge_stable(struct spm_engine *e, struct spm_space *s,
 
 /* Two protected private pages with equal content: the partner's frame
  * becomes the stable frame. */
-static bool merge_pair(struct spm_engine *e, struct spm_space *s,
-                       uint64_t page, struct spm_space *cs, uint64_t cpage)
+static bool merge_pair(struct spm_engine *e, struct spm_space *s, uint64_t page,
+		       struct spm_space *cs, uint64_t cpage)
 {
 	struct spm_pte *c = &cs->pt[cpage];
 	if (memcmp(spm__frame(e, s->pt[page].frame), spm__frame(e, c->frame),
-	           SPM_PAGE_SIZE))
+		   SPM_PAGE_SIZE) != 0)
 		return false;
 	/* The partner's sum was taken while it was writable: take it anew
 	 * from the content that now holds still. */
@@ -262,8 +260,7 @@ static bool merge_pair(struct spm_engine *e, struct spm_space *s,
 }
 
 /* Phase 4: the page holds still now; confirm and merge. */
-static void merge_page(struct spm_engine *e, struct spm_space *s,
-                       uint64_t page)
+static void merge_page(struct spm_engine *e, struct spm_space *s, uint64_t page)
 {
 	struct spm_pte *p = &s->pt[page];
 	if (p->state != PS_PRIVATE)
@@ -296,7 +293,7 @@ static void merge_page(struct spm_engine *e, struct spm_space *s,
 /* Phase 3 for one page: file it, or protect it (and its partner) for
  * phase 4.  Returns true if the page goes on to phase 4. */
 static bool pick_partner(struct spm_engine *e, struct spm_space *s,
-                         uint64_t page)
+			 uint64_t page)
 {
 	struct spm_pte *p = &s->pt[page];
 	struct find f = find_partner(e, s, page, p->sum);

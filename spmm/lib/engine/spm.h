@@ -79,22 +79,22 @@ int spm_policy_check(const struct spm_policy *p);
 
 /* Statistics.  Names follow Linux KSM where the meaning is the same. */
 struct spm_stats {
-	uint64_t pages_total;    /* pages of all spaces */
-	uint64_t pages_shared;   /* stable frames in use */
-	uint64_t pages_sharing;  /* pages mapping a stable frame, minus one
-	                            per stable frame: the frames saved */
+	uint64_t pages_total;	 /* pages of all spaces */
+	uint64_t pages_shared;	 /* stable frames in use */
+	uint64_t pages_sharing;	 /* pages mapping a stable frame, minus one
+				    per stable frame: the frames saved */
 	uint64_t pages_unshared; /* pages in the unstable index this pass */
 	uint64_t pages_volatile; /* pages seen changed during this pass */
-	uint64_t zero_pages;     /* pages mapping the zero frame */
-	uint64_t pages_private;  /* pages with a private frame */
-	uint64_t full_scans;     /* completed passes over all spaces */
-	uint64_t pages_scanned;  /* pages looked at by the scanner, ever */
-	uint64_t pages_hashed;   /* pages whose content was read and hashed */
-	uint64_t merges;         /* pages merged, ever (zero or stable) */
-	uint64_t cow_breaks;     /* write faults that copied a shared page */
+	uint64_t zero_pages;	 /* pages mapping the zero frame */
+	uint64_t pages_private;	 /* pages with a private frame */
+	uint64_t full_scans;	 /* completed passes over all spaces */
+	uint64_t pages_scanned;	 /* pages looked at by the scanner, ever */
+	uint64_t pages_hashed;	 /* pages whose content was read and hashed */
+	uint64_t merges;	 /* pages merged, ever (zero or stable) */
+	uint64_t cow_breaks;	 /* write faults that copied a shared page */
 	uint64_t alloc_failures; /* frames that could not be had */
-	uint64_t frames_in_use;  /* frames holding client data (private and
-	                            stable; not the zero frame) */
+	uint64_t frames_in_use;	 /* frames holding client data (private and
+				    stable; not the zero frame) */
 	uint64_t metadata_bytes; /* all engine bookkeeping, index included */
 };
 
@@ -114,7 +114,7 @@ struct spm_space;
 /* seed keys the content hash; choose it at random at start-up so that no
  * client can aim for collisions. */
 int spm_engine_create(struct spm_engine **out, const struct spm_platform *pl,
-                      const struct spm_policy *policy, uint64_t seed);
+		      const struct spm_policy *policy, uint64_t seed);
 /* All spaces must have been destroyed. */
 void spm_engine_destroy(struct spm_engine *e);
 int spm_engine_set_policy(struct spm_engine *e, const struct spm_policy *p);
@@ -124,7 +124,7 @@ spm_frame_t spm_zero_frame(const struct spm_engine *e);
 /* A space of `size` bytes (rounded up to pages) in merge domain `domain`.
  * `priv` is handed back to the platform's map/revoke calls. */
 int spm_space_create(struct spm_engine *e, uint64_t size, uint32_t domain,
-                     void *priv, struct spm_space **out);
+		     void *priv, struct spm_space **out);
 /* Drops every page (revoking all client mappings) and frees the space. */
 void spm_space_destroy(struct spm_engine *e, struct spm_space *s);
 uint64_t spm_space_pages(const struct spm_space *s);
@@ -135,12 +135,12 @@ void *spm_space_priv(const struct spm_space *s);
 enum { SPM_PAGE_ZERO = 0, SPM_PAGE_PRIVATE = 1, SPM_PAGE_STABLE = 2 };
 struct spm_page_info {
 	spm_frame_t frame;
-	uint8_t state;    /* SPM_PAGE_* */
+	uint8_t state;	  /* SPM_PAGE_* */
 	uint8_t writable; /* clients may hold a writable mapping */
-	uint8_t mapped;   /* the window page points at frame */
+	uint8_t mapped;	  /* the window page points at frame */
 };
 int spm_page_info(const struct spm_space *s, uint64_t page,
-                  struct spm_page_info *out);
+		  struct spm_page_info *out);
 
 /*
  * A client touches `page` with `access` (SPM_R and/or SPM_W).  On success
@@ -151,23 +151,23 @@ int spm_page_info(const struct spm_space *s, uint64_t page,
  * nothing changed).
  */
 int spm_fault(struct spm_engine *e, struct spm_space *s, uint64_t page,
-              unsigned access, spm_frame_t *frame, unsigned *rights);
+	      unsigned access, spm_frame_t *frame, unsigned *rights);
 
 /* Zero [offset, offset+size): whole pages go back to the zero frame,
  * partial pages are zeroed in place (which may need a private copy). */
 int spm_clear(struct spm_engine *e, struct spm_space *s, uint64_t offset,
-              uint64_t size);
+	      uint64_t size);
 
 /* Copy bytes between spaces (or within one) as the monitor: the
  * destination pages get private frames first. */
 int spm_copy(struct spm_engine *e, struct spm_space *dst, uint64_t dst_off,
-             struct spm_space *src, uint64_t src_off, uint64_t size);
+	     struct spm_space *src, uint64_t src_off, uint64_t size);
 
 /* Monitor access to a space's bytes (used by copy and by tools). */
-int spm_read(struct spm_engine *e, struct spm_space *s, uint64_t off,
-             void *buf, uint64_t len);
+int spm_read(struct spm_engine *e, struct spm_space *s, uint64_t off, void *buf,
+	     uint64_t len);
 int spm_write(struct spm_engine *e, struct spm_space *s, uint64_t off,
-              const void *buf, uint64_t len);
+	      const void *buf, uint64_t len);
 
 /*
  * One scanner step over at most `pages` pages (0: the policy's
