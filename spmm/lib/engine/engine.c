@@ -172,8 +172,8 @@ static uint64_t metadata_bytes(const struct spm_engine *e)
 	for (uint32_t i = 0; i < e->nspaces; i++)
 		b += sizeof(struct spm_space) +
 		     e->spaces[i]->npages * sizeof(struct spm_pte);
-	b += ((uint64_t)e->stable.mask + 1) * sizeof(e->stable.slot[0]);
-	b += ((uint64_t)e->unstable.mask + 1) * sizeof(e->unstable.slot[0]);
+	b += (uint64_t)e->stable.cap * sizeof(e->stable.slot[0]);
+	b += (uint64_t)e->unstable.cap * sizeof(e->unstable.slot[0]);
 	return b;
 }
 
@@ -262,7 +262,7 @@ static int check_page(struct spm_engine *e, struct spm_space *s, uint64_t i,
 static int check_frames_unique(struct spm_engine *e, char *msg, size_t msglen)
 {
 	uint32_t maxf = e->zero_frame;
-	for (uint32_t i = 0; i <= e->stable.mask; i++)
+	for (uint32_t i = 0; i < e->stable.cap; i++)
 		if (e->stable.slot[i].refs && e->stable.slot[i].frame > maxf)
 			maxf = e->stable.slot[i].frame;
 	for (uint32_t k = 0; k < e->nspaces; k++)
@@ -275,7 +275,7 @@ static int check_frames_unique(struct spm_engine *e, char *msg, size_t msglen)
 #define SEEN(f) (seen[(f) / 8] & (1u << ((f) % 8)))
 #define MARK(f) (seen[(f) / 8] |= (uint8_t)(1u << ((f) % 8)))
 	MARK(e->zero_frame);
-	for (uint32_t i = 0; i <= e->stable.mask; i++) {
+	for (uint32_t i = 0; i < e->stable.cap; i++) {
 		if (!e->stable.slot[i].refs)
 			continue;
 		if (SEEN(e->stable.slot[i].frame)) {
@@ -310,7 +310,7 @@ int spm_check(struct spm_engine *e, char *msg, size_t msglen)
 {
 	uint64_t total = 0, zero = 0, priv = 0, stab = 0;
 	/* refcount per stable entry, counted from the page tables */
-	uint32_t cap = e->stable.mask + 1;
+	uint32_t cap = e->stable.cap;
 	uint32_t *refs = calloc(cap, sizeof(*refs));
 	if (!refs)
 		FAIL("out of memory in check");

@@ -1,9 +1,12 @@
 /*
  * index.c - the stable and the unstable index.
  *
- * Both are open-addressing hash tables with linear probing, so a lookup
- * touches one or two cache lines where KSM's rb-trees walk a path of
- * memcmp()s.
+ * Both are open-addressing hash tables with Robin Hood linear probing, so
+ * a lookup touches one or two cache lines where KSM's rb-trees walk a path
+ * of memcmp()s, and the tables can run 90% full: they are a good part of
+ * the engine's metadata.  Robin Hood keeps every entry at most as far from
+ * its home slot as the entries it passed, so a search stops as soon as it
+ * meets an entry closer to home than itself would be.
  *
  * Stable index: one entry per stable (merged, read-only) frame, keyed by
  * (content sum, merge domain).  Entries stay valid as long as the frame
@@ -25,9 +28,41 @@
 
 #define MIN_CAP 64u
 
-static uint32_t slot_of(uint32_t key, uint32_t mask)
+/* Tables fill to 90% before they grow by a quarter; capacities are not
+ * powers of two, and a key maps to a slot by multiply-shift range
+ * reduction. */
+static bool too_full(uint32_t count, uint32_t cap)
 {
-	return (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+	return (uint64_t)count * 10 > (uint64_t)cap * 9;
+}
+
+static uint32_t grown(uint32_t cap)
+{
+	return cap + cap / 4;
+}
+
+/* Capacity for n entries right after a rebuild: 80% full. */
+static uint32_t cap_for(uint32_t n)
+{
+	uint64_t c = (uint64_t)n * 5 / 4 + 1;
+	return c < MIN_CAP ? MIN_CAP : (uint32_t)c;
+}
+
+static uint32_t slot_of(uint32_t key, uint32_t cap)
+{
+	uint32_t h = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32);
+	return (uint32_t)(((uint64_t)h * cap) >> 32);
+}
+
+static uint32_t next(uint32_t i, uint32_t cap)
+{
+	return i + 1 == cap ? 0 : i + 1;
+}
+
+/* Probe distance from slot a forward to slot b. */
+static uint32_t dist(uint32_t a, uint32_t b, uint32_t cap)
+{
+	return b >= a ? b - a : b + cap - a;
 }
 
 static uint32_t stable_key(uint32_t sum, uint32_t domain)
@@ -42,7 +77,7 @@ int spm__stable_init(struct spm_stable_index *ix)
 	ix->slot = calloc(MIN_CAP, sizeof(*ix->slot));
 	if (!ix->slot)
 		return -SPM_ENOMEM;
-	ix->mask = MIN_CAP - 1;
+	ix->cap = MIN_CAP;
 	ix->count = 0;
 	return 0;
 }
@@ -53,23 +88,39 @@ void spm__stable_fini(struct spm_stable_index *ix)
 	ix->slot = NULL;
 }
 
+static uint32_t stable_home(const struct spm_stable_index *ix,
+			    const struct spm_stable *v)
+{
+	return slot_of(stable_key(v->sum, v->domain), ix->cap);
+}
+
 static void stable_put(struct spm_stable_index *ix, const struct spm_stable *v)
 {
-	uint32_t i = slot_of(stable_key(v->sum, v->domain), ix->mask);
-	while (ix->slot[i].refs)
-		i = (i + 1) & ix->mask;
-	ix->slot[i] = *v;
+	struct spm_stable cur = *v;
+	uint32_t i = stable_home(ix, &cur), d = 0;
+	while (ix->slot[i].refs) {
+		uint32_t od = dist(stable_home(ix, &ix->slot[i]), i, ix->cap);
+		if (od < d) { /* the richer entry moves on */
+			struct spm_stable t = ix->slot[i];
+			ix->slot[i] = cur;
+			cur = t;
+			d = od;
+		}
+		i = next(i, ix->cap);
+		d++;
+	}
+	ix->slot[i] = cur;
 }
 
 static int stable_resize(struct spm_stable_index *ix, uint32_t cap)
 {
 	struct spm_stable *old = ix->slot;
-	uint32_t oldcap = ix->mask + 1;
+	uint32_t oldcap = ix->cap;
 	struct spm_stable *n = calloc(cap, sizeof(*n));
 	if (!n)
 		return -SPM_ENOMEM;
 	ix->slot = n;
-	ix->mask = cap - 1;
+	ix->cap = cap;
 	for (uint32_t i = 0; i < oldcap; i++)
 		if (old[i].refs)
 			stable_put(ix, &old[i]);
@@ -81,9 +132,11 @@ struct spm_stable *spm__stable_find(struct spm_stable_index *ix, uint32_t sum,
 				    uint32_t domain, spm_frame_t frame,
 				    uint32_t max_refs)
 {
-	uint32_t i = slot_of(stable_key(sum, domain), ix->mask);
-	for (; ix->slot[i].refs; i = (i + 1) & ix->mask) {
+	uint32_t i = slot_of(stable_key(sum, domain), ix->cap);
+	for (uint32_t d = 0; ix->slot[i].refs; i = next(i, ix->cap), d++) {
 		struct spm_stable *s = &ix->slot[i];
+		if (dist(stable_home(ix, s), i, ix->cap) < d)
+			break; /* ours would have taken this slot */
 		if (s->sum != sum || s->domain != domain)
 			continue;
 		if (frame != SPM_NO_FRAME ? s->frame == frame
@@ -96,11 +149,10 @@ struct spm_stable *spm__stable_find(struct spm_stable_index *ix, uint32_t sum,
 int spm__stable_insert(struct spm_stable_index *ix, uint32_t sum,
 		       uint32_t domain, spm_frame_t frame, uint32_t refs)
 {
-	uint32_t cap = ix->mask + 1;
-	if ((uint64_t)(ix->count + 1) * 4 > (uint64_t)cap * 3) {
-		if (cap >= (1u << 31))
+	if (too_full(ix->count + 1, ix->cap)) {
+		if (ix->cap >= (1u << 30))
 			return -SPM_ENOMEM;
-		int r = stable_resize(ix, cap * 2);
+		int r = stable_resize(ix, grown(ix->cap));
 		if (r)
 			return r;
 	}
@@ -111,30 +163,23 @@ int spm__stable_insert(struct spm_stable_index *ix, uint32_t sum,
 	return 0;
 }
 
-/* Backward-shift deletion keeps every probe chain unbroken. */
+/* Backward-shift deletion: the entries after the hole move back one slot
+ * until one is at its home, which keeps the Robin Hood order. */
 void spm__stable_remove(struct spm_stable_index *ix, struct spm_stable *ent)
 {
 	uint32_t hole = (uint32_t)(ent - ix->slot);
-	uint32_t i = hole;
 	for (;;) {
-		i = (i + 1) & ix->mask;
-		if (!ix->slot[i].refs)
+		uint32_t i = next(hole, ix->cap);
+		if (!ix->slot[i].refs || stable_home(ix, &ix->slot[i]) == i)
 			break;
-		uint32_t home = slot_of(
-		    stable_key(ix->slot[i].sum, ix->slot[i].domain), ix->mask);
-		/* May the entry at i move to the hole?  Only if its home is
-		 * not cyclically within (hole, i]. */
-		if (((i - home) & ix->mask) >= ((i - hole) & ix->mask)) {
-			ix->slot[hole] = ix->slot[i];
-			hole = i;
-		}
+		ix->slot[hole] = ix->slot[i];
+		hole = i;
 	}
 	memset(&ix->slot[hole], 0, sizeof(ix->slot[hole]));
 	ix->count--;
-	uint32_t cap = ix->mask + 1;
-	if (cap > MIN_CAP && (uint64_t)ix->count * 8 < cap)
-		(void)stable_resize(ix,
-				    cap / 2); /* failure: keep the big one */
+	if (ix->cap > MIN_CAP && (uint64_t)ix->count * 3 < ix->cap)
+		(void)stable_resize(ix, cap_for(ix->count));
+	/* on failure the big table stays: still correct */
 }
 
 /* ---- unstable index ------------------------------------------------ */
@@ -147,7 +192,7 @@ uint32_t spm__unstable_tag(uint32_t sum, uint32_t domain)
 static void unstable_clear_slots(struct spm_unstable_index *ix)
 {
 	/* all-ones bytes: every id is SPM_NO_ID */
-	memset(ix->slot, 0xff, ((size_t)ix->mask + 1) * sizeof(*ix->slot));
+	memset(ix->slot, 0xff, (size_t)ix->cap * sizeof(*ix->slot));
 	ix->count = 0;
 }
 
@@ -156,7 +201,7 @@ int spm__unstable_init(struct spm_unstable_index *ix)
 	ix->slot = malloc(MIN_CAP * sizeof(*ix->slot));
 	if (!ix->slot)
 		return -SPM_ENOMEM;
-	ix->mask = MIN_CAP - 1;
+	ix->cap = MIN_CAP;
 	unstable_clear_slots(ix);
 	return 0;
 }
@@ -171,17 +216,14 @@ void spm__unstable_fini(struct spm_unstable_index *ix)
  * pass ended with (so a steady state costs no reallocation). */
 void spm__unstable_reset(struct spm_unstable_index *ix)
 {
-	uint32_t cap = ix->mask + 1;
-	uint32_t want = MIN_CAP;
-	while (want < (1u << 31) &&
-	       (uint64_t)want * 3 < (uint64_t)ix->count * 4)
-		want *= 2;
-	if (want < cap / 2) {
+	uint32_t want = cap_for(ix->count);
+	if ((uint64_t)want * 5 < (uint64_t)ix->cap * 4 ||
+	    too_full(ix->count, ix->cap)) {
 		struct spm_unstable_slot *n = malloc(want * sizeof(*n));
 		if (n) {
 			free(ix->slot);
 			ix->slot = n;
-			ix->mask = want - 1;
+			ix->cap = want;
 		}
 	}
 	unstable_clear_slots(ix);
@@ -190,39 +232,53 @@ void spm__unstable_reset(struct spm_unstable_index *ix)
 static void unstable_put(struct spm_unstable_index *ix, uint32_t tag,
 			 uint32_t id)
 {
-	uint32_t i = slot_of(tag, ix->mask);
-	while (ix->slot[i].id != SPM_NO_ID)
-		i = (i + 1) & ix->mask;
-	ix->slot[i].id = id;
-	ix->slot[i].tag = tag;
+	struct spm_unstable_slot cur = {.id = id, .tag = tag};
+	uint32_t i = slot_of(tag, ix->cap), d = 0;
+	while (ix->slot[i].id != SPM_NO_ID) {
+		uint32_t od =
+		    dist(slot_of(ix->slot[i].tag, ix->cap), i, ix->cap);
+		if (od < d) {
+			struct spm_unstable_slot t = ix->slot[i];
+			ix->slot[i] = cur;
+			cur = t;
+			d = od;
+		}
+		i = next(i, ix->cap);
+		d++;
+	}
+	ix->slot[i] = cur;
 }
 
 uint32_t spm__unstable_find(const struct spm_unstable_index *ix, uint32_t tag,
 			    bool (*match)(void *ctx, uint32_t id), void *ctx)
 {
-	uint32_t i = slot_of(tag, ix->mask);
-	for (; ix->slot[i].id != SPM_NO_ID; i = (i + 1) & ix->mask)
-		if (ix->slot[i].tag == tag && match(ctx, ix->slot[i].id))
-			return ix->slot[i].id;
+	uint32_t i = slot_of(tag, ix->cap);
+	for (uint32_t d = 0; ix->slot[i].id != SPM_NO_ID;
+	     i = next(i, ix->cap), d++) {
+		const struct spm_unstable_slot *e = &ix->slot[i];
+		if (dist(slot_of(e->tag, ix->cap), i, ix->cap) < d)
+			break;
+		if (e->tag == tag && match(ctx, e->id))
+			return e->id;
+	}
 	return SPM_NO_ID;
 }
 
 int spm__unstable_insert(struct spm_unstable_index *ix, uint32_t tag,
 			 uint32_t id)
 {
-	uint32_t cap = ix->mask + 1;
-	if ((uint64_t)(ix->count + 1) * 4 > (uint64_t)cap * 3) {
-		if (cap >= (1u << 31))
+	if (too_full(ix->count + 1, ix->cap)) {
+		if (ix->cap >= (1u << 30))
 			return -SPM_ENOMEM;
 		struct spm_unstable_slot *old = ix->slot;
-		uint32_t ncap = 2 * cap;
+		uint32_t oldcap = ix->cap, ncap = grown(ix->cap);
 		struct spm_unstable_slot *n = malloc((size_t)ncap * sizeof(*n));
 		if (!n)
 			return -SPM_ENOMEM;
 		memset(n, 0xff, (size_t)ncap * sizeof(*n)); /* id = SPM_NO_ID */
 		ix->slot = n;
-		ix->mask = ncap - 1;
-		for (uint32_t i = 0; i < cap; i++)
+		ix->cap = ncap;
+		for (uint32_t i = 0; i < oldcap; i++)
 			if (old[i].id != SPM_NO_ID)
 				unstable_put(ix, old[i].tag, old[i].id);
 		free(old);

@@ -67,7 +67,7 @@ struct spm_stable {
 
 struct spm_stable_index {
 	struct spm_stable *slot;
-	uint32_t mask; /* capacity - 1; capacity is a power of two */
+	uint32_t cap; /* slots; never full (see index.c) */
 	uint32_t count;
 };
 
@@ -81,7 +81,7 @@ struct spm_unstable_slot {
 };
 struct spm_unstable_index {
 	struct spm_unstable_slot *slot;
-	uint32_t mask;
+	uint32_t cap;
 	uint32_t count;
 };
 
