@@ -36,9 +36,14 @@ $(B)/san/test_%: $(HOST_DIR)/tests/test_%.c $(HOST_DIR)/tests/check.h $(HOST_LIB
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN) -o $@ $(filter %.c,$^) -lm
 
-# The main job: spmm-sim on its built-in workload; ends by itself.
+# The main job: spmm-sim on its built-in workload; ends by itself.  Then
+# an independent exact count of the duplicate pages in the same guest
+# memory (dumped by spmm-sim) must match what spmm-sim saved.
 run: $(B)/spmm-sim
-	$(B)/spmm-sim $(RUN_ARGS)
+	@rm -rf $(B)/run && mkdir -p $(B)/run
+	$(B)/spmm-sim --dump $(B)/run $(RUN_ARGS) | tee $(B)/run/log
+	@python3 host/count_pages.py --summary $(B)/run/log $(B)/run/guest*.img
+	@rm -f $(B)/run/guest*.img
 
 test: all
 	@$(HOST_DIR)/tests/run.sh $(B)

@@ -128,22 +128,40 @@ static int stable_resize(struct spm_stable_index *ix, uint32_t cap)
 	return 0;
 }
 
-struct spm_stable *spm__stable_find(struct spm_stable_index *ix, uint32_t sum,
-				    uint32_t domain, spm_frame_t frame,
-				    uint32_t max_refs)
+struct spm_stable *
+spm__stable_each(struct spm_stable_index *ix, uint32_t sum, uint32_t domain,
+		 bool (*match)(void *ctx, struct spm_stable *s), void *ctx)
 {
 	uint32_t i = slot_of(stable_key(sum, domain), ix->cap);
 	for (uint32_t d = 0; ix->slot[i].refs; i = next(i, ix->cap), d++) {
 		struct spm_stable *s = &ix->slot[i];
 		if (dist(stable_home(ix, s), i, ix->cap) < d)
 			break; /* ours would have taken this slot */
-		if (s->sum != sum || s->domain != domain)
-			continue;
-		if (frame != SPM_NO_FRAME ? s->frame == frame
-					  : (!max_refs || s->refs < max_refs))
+		if (s->sum == sum && s->domain == domain && match(ctx, s))
 			return s;
 	}
 	return NULL;
+}
+
+struct find_ctx {
+	spm_frame_t frame;
+	uint32_t max_refs;
+};
+
+static bool match_find(void *vctx, struct spm_stable *s)
+{
+	const struct find_ctx *c = vctx;
+	return c->frame != SPM_NO_FRAME
+		   ? s->frame == c->frame
+		   : (!c->max_refs || s->refs < c->max_refs);
+}
+
+struct spm_stable *spm__stable_find(struct spm_stable_index *ix, uint32_t sum,
+				    uint32_t domain, spm_frame_t frame,
+				    uint32_t max_refs)
+{
+	struct find_ctx c = {.frame = frame, .max_refs = max_refs};
+	return spm__stable_each(ix, sum, domain, match_find, &c);
 }
 
 int spm__stable_insert(struct spm_stable_index *ix, uint32_t sum,

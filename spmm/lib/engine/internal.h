@@ -143,6 +143,11 @@ void spm__stable_fini(struct spm_stable_index *ix);
 struct spm_stable *spm__stable_find(struct spm_stable_index *ix, uint32_t sum,
 				    uint32_t domain, spm_frame_t frame,
 				    uint32_t max_refs);
+/* Calls match(ctx, entry) for every entry of (sum, domain) until it
+ * returns true; returns that entry or NULL. */
+struct spm_stable *
+spm__stable_each(struct spm_stable_index *ix, uint32_t sum, uint32_t domain,
+		 bool (*match)(void *ctx, struct spm_stable *s), void *ctx);
 int spm__stable_insert(struct spm_stable_index *ix, uint32_t sum,
 		       uint32_t domain, spm_frame_t frame, uint32_t refs);
 void spm__stable_remove(struct spm_stable_index *ix, struct spm_stable *ent);

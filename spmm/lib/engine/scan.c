@@ -223,26 +223,20 @@ static bool merge_zero(struct spm_engine *e, struct spm_space *s, uint64_t page)
 	return true;
 }
 
-static bool merge_stable(struct spm_engine *e, struct spm_space *s,
+/* The page's content equals the stable frame's (compared by the caller). */
+static void merge_stable(struct spm_engine *e, struct spm_space *s,
 			 uint64_t page, struct spm_stable *st)
 {
-	if (memcmp(spm__frame(e, s->pt[page].frame), spm__frame(e, st->frame),
-		   SPM_PAGE_SIZE) != 0)
-		return false;
 	st->refs++;
 	repoint(e, s, page, PS_STABLE, st->frame, st->sum);
-	return true;
 }
 
-/* Two protected private pages with equal content: the partner's frame
- * becomes the stable frame. */
+/* Two protected private pages with equal content (compared by the
+ * caller): the partner's frame becomes the stable frame. */
 static bool merge_pair(struct spm_engine *e, struct spm_space *s, uint64_t page,
 		       struct spm_space *cs, uint64_t cpage)
 {
 	struct spm_pte *c = &cs->pt[cpage];
-	if (memcmp(spm__frame(e, s->pt[page].frame), spm__frame(e, c->frame),
-		   SPM_PAGE_SIZE) != 0)
-		return false;
 	/* The partner's sum was taken while it was writable: take it anew
 	 * from the content that now holds still. */
 	uint32_t h = page_sum(e, c->frame);
@@ -259,34 +253,67 @@ static bool merge_pair(struct spm_engine *e, struct spm_space *s, uint64_t page,
 	return true;
 }
 
+/* Content comparison against every candidate filed under the page's sum:
+ * a 26-bit sum collides now and then, and the one that matches may not be
+ * the first. */
+struct cmp_ctx {
+	struct spm_engine *e;
+	const void *mine;
+	uint32_t max_refs;
+	struct match_ctx m; /* unstable: identity of self and result */
+};
+
+static bool same_as_stable(void *vctx, struct spm_stable *st)
+{
+	struct cmp_ctx *c = vctx;
+	if (c->max_refs && st->refs >= c->max_refs)
+		return false;
+	return memcmp(c->mine, spm__frame(c->e, st->frame), SPM_PAGE_SIZE) == 0;
+}
+
+static bool same_as_unstable(void *vctx, uint32_t id)
+{
+	struct cmp_ctx *c = vctx;
+	if (!match_unstable(&c->m, id))
+		return false;
+	struct spm_pte *p = &c->m.s->pt[c->m.page];
+	if (p->flags & PF_WRITABLE) {
+		/* a partner this batch did not protect: rare, do it now */
+		revoke_w(c->e, c->m.s, c->m.page);
+		p->flags &= (uint8_t)~PF_HASHED;
+		c->e->pl.flush(c->e->pl.ctx);
+	}
+	return memcmp(c->mine, spm__frame(c->e, p->frame), SPM_PAGE_SIZE) == 0;
+}
+
 /* Phase 4: the page holds still now; confirm and merge. */
 static void merge_page(struct spm_engine *e, struct spm_space *s, uint64_t page)
 {
 	struct spm_pte *p = &s->pt[page];
 	if (p->state != PS_PRIVATE)
 		return; /* merged as an earlier page's partner */
-	struct find f = find_partner(e, s, page, p->sum);
-	if (f.kind == K_PAIR && (f.cs->pt[f.cpage].flags & PF_WRITABLE)) {
-		/* a partner this batch did not protect: rare, do it now */
-		revoke_w(e, f.cs, f.cpage);
-		f.cs->pt[f.cpage].flags &= (uint8_t)~PF_HASHED;
-		e->pl.flush(e->pl.ctx);
+	if (e->pol.merge_zero && p->sum == e->zero_sum &&
+	    merge_zero(e, s, page))
+		return;
+	struct cmp_ctx c = {.e = e,
+			    .mine = spm__frame(e, p->frame),
+			    .max_refs = e->pol.max_sharing,
+			    .m = {.e = e,
+				  .self = gid(s, page),
+				  .sum = p->sum,
+				  .domain = s->domain}};
+	struct spm_stable *st =
+	    spm__stable_each(&e->stable, p->sum, s->domain, same_as_stable, &c);
+	if (st) {
+		merge_stable(e, s, page, st);
+		return;
 	}
-	bool ok = false;
-	switch (f.kind) {
-	case K_ZERO:
-		ok = merge_zero(e, s, page);
-		break;
-	case K_STABLE:
-		ok = merge_stable(e, s, page, f.stable);
-		break;
-	case K_PAIR:
-		ok = merge_pair(e, s, page, f.cs, f.cpage);
-		break;
-	default:
-		break;
-	}
-	if (!ok && (p->flags & PF_HASHED))
+	if (spm__unstable_find(&e->unstable,
+			       spm__unstable_tag(p->sum, s->domain),
+			       same_as_unstable, &c) != SPM_NO_ID &&
+	    merge_pair(e, s, page, c.m.s, c.m.page))
+		return;
+	if (p->flags & PF_HASHED)
 		file_unstable(e, s, page);
 }
 
