@@ -22,15 +22,15 @@ step() {
 	local p f
 	p=$(grep -c '^PASS ' "$LOG")
 	f=$(grep -c '^FAIL ' "$LOG")
-	grep -E '^(PASS|FAIL) ' "$LOG" | sed "s/^/[$name] /"
-	grep -vE '^(PASS|FAIL) ' "$LOG" | grep -E '^(model|faultinj|fuzz|sim|check):' | sed "s/^/[$name] /"
+	grep -E '^(PASS|FAIL) ' "$LOG" | sed "s|^|[$name] |"
+	grep -vE '^(PASS|FAIL) ' "$LOG" | grep -E '^(model|faultinj|fuzz|sim|check):' | sed "s|^|[$name] |"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "[$name] FAIL $name: exited with status $rc"
-		tail -n 20 "$LOG" | sed "s/^/[$name]   /"
+		tail -n 20 "$LOG" | sed "s|^|[$name]   |"
 		f=1
 	fi
 	if [ "$f" -ne 0 ]; then
-		grep -vE '^(PASS|FAIL) ' "$LOG" | tail -n 15 | sed "s/^/[$name]   /"
+		grep -vE '^(PASS|FAIL) ' "$LOG" | tail -n 15 | sed "s|^|[$name]   |"
 	fi
 	echo "[$name] $((SECONDS - t0))s"
 	passed=$((passed + p))
