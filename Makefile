@@ -3,6 +3,7 @@
 # spmm/ (see README.md); `make qemu-test` and `make qemu-vms` drive it.
 
 ENGINE_DIR := spmm/lib/engine
+IPC_DIR    := spmm/lib/ipc
 HOST_DIR   := host
 B          := build
 
@@ -10,14 +11,15 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-missing-field-initializers
-CPPFLAGS := -I$(ENGINE_DIR) -I$(IPC_DIR) -Ispmm/include -I$(HOST_DIR) -D_GNU_SOURCE
+CPPFLAGS := -I$(ENGINE_DIR) -I$(IPC_DIR) -Ispmm/include -Ispmm/server/src \
+            -I$(HOST_DIR) -D_GNU_SOURCE
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 
-IPC_DIR    := spmm/lib/ipc
 ENGINE_SRC := $(wildcard $(ENGINE_DIR)/*.c)
 IPC_SRC    := $(wildcard $(IPC_DIR)/*.c)
-HOST_LIB   := $(HOST_DIR)/sim.c $(HOST_DIR)/workload.c $(HOST_DIR)/cli.c $(IPC_SRC)
+HOST_LIB   := $(HOST_DIR)/sim.c $(HOST_DIR)/workload.c $(HOST_DIR)/cli.c \
+              spmm/server/src/args.c $(IPC_SRC)
 TESTS      := $(patsubst $(HOST_DIR)/tests/%.c,%,$(wildcard $(HOST_DIR)/tests/test_*.c))
 
 .PHONY: all run test check lint format bench fuzz clean qemu-test qemu-vms
@@ -48,13 +50,17 @@ run: $(B)/spmm-sim
 test: all
 	@$(HOST_DIR)/tests/run.sh $(B)
 
+SERVER_PURE := spmm/server/src/args.c
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --std=c11 --inline-suppr $(ENGINE_DIR)
-	clang-tidy --quiet $(ENGINE_SRC) -- $(CPPFLAGS) -std=c11
+	  --std=c11 --inline-suppr -I$(ENGINE_DIR) -I$(IPC_DIR) -Ispmm/include \
+	  $(ENGINE_DIR) $(IPC_DIR) $(SERVER_PURE) host/fuzz
+	clang-tidy --quiet $(ENGINE_SRC) $(IPC_SRC) $(SERVER_PURE) -- $(CPPFLAGS) -Ispmm/server/src -std=c11
 
 format:
-	clang-format -i $(ENGINE_DIR)/*.[ch] $(HOST_DIR)/*.[ch] $(HOST_DIR)/tests/*.[ch]
+	clang-format -i $(ENGINE_DIR)/*.[ch] $(IPC_DIR)/*.[ch] spmm/include/spmm/*.h \
+	  spmm/server/src/*.[ch] $(HOST_DIR)/*.[ch] $(HOST_DIR)/tests/*.[ch] $(HOST_DIR)/fuzz/*.[ch]
 
 clean:
 	rm -rf $(B)
