@@ -67,3 +67,6 @@ clean:
 
 # fuzz targets (host/fuzz/fuzz.mk): make fuzz FUZZ_SECONDS=N
 -include $(HOST_DIR)/fuzz/fuzz.mk
+
+# benchmarks (bench/bench.mk): make bench, make bench-instructions
+-include bench/bench.mk

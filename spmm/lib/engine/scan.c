@@ -25,8 +25,8 @@
  * write right was taken after it was hashed loses PF_HASHED unless the
  * comparison proved its content.
  *
- * With track_dirty, a private page whose content held still over one pass
- * is write-protected before it is hashed; as long as no client writes it,
+ * With track_dirty, a private page that is not known to keep changing is
+ * write-protected before it is hashed; as long as no client writes it,
  * later passes take its sum from the page table without reading it.
  * In secure mode every page considered loses all client rights and gets
  * PF_COPY before it is hashed, so merged and unmerged pages look the same
@@ -158,8 +158,9 @@ static bool select_page(struct spm_engine *e, struct item *it)
 		p->flags = (uint8_t)((p->flags & PF_HASHED) | PF_COPY);
 		return true;
 	}
-	if ((p->flags & PF_WRITABLE) && e->pol.track_dirty &&
-	    (p->flags & PF_HASHED) && p->level == 0)
+	/* Hash it write-protected, so that the sum stays exact until the next
+	 * write; pages that keep changing (level > 0) are left alone. */
+	if ((p->flags & PF_WRITABLE) && e->pol.track_dirty && p->level == 0)
 		revoke_w(e, s, page);
 	return true;
 }
