@@ -4,9 +4,10 @@
 #   make bench [BENCH_ARGS="--regions 2 --mib 128 ..."]
 #        Linux KSM against spmm's engine on one content mix
 #        (bench/ksm_vs_spmm --help); needs root for the KSM side.
-#   make bench-instructions [PASS_IR_ARGS="--pass 2"]
-#        instructions of one full spmm pass over unchanged memory (64 MiB,
-#        fixed seed), counted by valgrind's callgrind.
+#   make bench-instructions [PASS_IR_ARGS=...]
+#        instructions of one full spmm pass over fresh memory and of one
+#        over unchanged memory (64 MiB, fixed seed), counted by valgrind's
+#        callgrind.
 
 BENCH_DIR    := bench
 BENCH_CFLAGS ?= -O2 -g
@@ -30,4 +31,7 @@ bench: $(B)/bench/ksm_vs_spmm
 	$(B)/bench/ksm_vs_spmm $(BENCH_ARGS)
 
 bench-instructions: $(B)/bench/pass_ir
+	@printf 'first pass over fresh memory (hash, compare, merge):\n  '
+	@sh $(BENCH_DIR)/pass_ir.sh $(B)/bench/pass_ir --pass 0 $(PASS_IR_ARGS)
+	@printf 'a pass over unchanged memory after convergence:\n  '
 	@sh $(BENCH_DIR)/pass_ir.sh $(B)/bench/pass_ir $(PASS_IR_ARGS)
