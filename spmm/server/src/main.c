@@ -508,6 +508,21 @@ static void run(void)
 	arm_receive(u);
 	l4_msgtag_t tag = l4_ipc_wait(u, &label, wait_until(next_scan));
 	for (;;) {
+		/* Take the message out of the UTCB first: the scanner's map and
+		 * unmap system calls below use the same registers. */
+		bool msg = !l4_ipc_error(tag, u) &&
+			   (label & ~3ul) != (l4_umword_t)&del_irq_obj;
+		bool mapped = false;
+		if (msg) {
+			in.tag = tag.raw;
+			in.label = label;
+			unsigned n = spmm_ipc_msg_words(tag.raw);
+			memcpy(in.mr, l4_utcb_mr_u(u)->mr,
+			       n * sizeof(in.mr[0]));
+			mapped = spmm_ipc_cap_mapped(&in);
+		} else if (!l4_ipc_error(tag, u)) {
+			reap_dead(); /* the deletion IRQ */
+		}
 		l4_uint64_t t = now_us();
 		if (t >= next_scan) {
 			spm_scan(eng, 0); /* -ENOENT: nothing to scan yet */
@@ -522,22 +537,14 @@ static void run(void)
 			last_stats = t;
 			next_stats = t + stats_us;
 		}
-		if (l4_ipc_error(tag, u) ||
-		    (label & ~3ul) == (l4_umword_t)&del_irq_obj) {
+		if (!msg) {
 			/* a timeout (the scanner's tick), a failed receive or
 			 * send, or the deletion IRQ: no reply */
-			if (!l4_ipc_error(tag, u))
-				reap_dead();
 			arm_receive(u);
 			tag = l4_ipc_wait(u, &label, wait_until(next_scan));
 			continue;
 		}
 		requests++;
-		in.tag = tag.raw;
-		in.label = label;
-		unsigned n = spmm_ipc_msg_words(tag.raw);
-		memcpy(in.mr, l4_utcb_mr_u(u)->mr, n * sizeof(in.mr[0]));
-		bool mapped = spmm_ipc_cap_mapped(&in);
 		handle(&in, &out);
 		if (mapped) /* a foreign capability landed in our slot */
 			l4_task_unmap(
