@@ -70,3 +70,7 @@ clean:
 
 # benchmarks (bench/bench.mk): make bench, make bench-instructions
 -include bench/bench.mk
+
+# boot tests in QEMU against a user's L4Re build (test/qemu/qemu.mk):
+#   make qemu-test L4RE_OBJ=<l4re build dir> FIASCO_OBJ=<fiasco build dir>
+include test/qemu/qemu.mk

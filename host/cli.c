@@ -49,6 +49,8 @@ const char sim_usage[] =
     "  --max-backoff N      longest skip of volatile pages, passes (def. 8)\n"
     "  --max-sharing N      pages per stable frame, 0 = no limit (def. 0)\n"
     "  --max-mib N          memory the engine may use, MiB (0 = no limit)\n"
+    "  --target-pass-ms N   adapt steps so a full pass takes about N ms,\n"
+    "                       slower while idle (0 = fixed steps, default)\n"
     "  --help               this text\n";
 
 void sim_opts_default(struct sim_opts *o)
@@ -130,6 +132,7 @@ static const struct opt opts[] = {
     {"--max-backoff", U32, O(pol.max_backoff), 0, 1 << 15},
     {"--max-sharing", U32, O(pol.max_sharing), 0, 1u << 31},
     {"--max-mib", U64, O(max_mib), 0, 1 << 20},
+    {"--target-pass-ms", U32, O(pol.target_pass_ms), 0, 86400000},
     {"--help", FLAG, O(help), 0, 0},
 };
 

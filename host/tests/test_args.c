@@ -37,17 +37,18 @@ static void every_option(void)
 {
 	struct spmm_args a;
 	char err[200];
-	int r =
-	    parse(&a, err, 15, "--pages-per-step", "77", "--sleep-ms=5",
-		  "--merge-zero", "0", "--merge-first-pass=0", "--track-dirty",
-		  "0", "--secure=1", "--max-backoff=3", "--max-sharing=9",
-		  "--max-mib=64", "--stats-interval=0", "--verbose");
+	int r = parse(&a, err, 16, "--target-pass-ms=500", "--pages-per-step",
+		      "77", "--sleep-ms=5", "--merge-zero", "0",
+		      "--merge-first-pass=0", "--track-dirty", "0",
+		      "--secure=1", "--max-backoff=3", "--max-sharing=9",
+		      "--max-mib=64", "--stats-interval=0", "--verbose");
 	CHECK(r == 0, "parse: %s", err);
 	CHECK(a.pol.pages_per_step == 77 && a.pol.sleep_ms == 5 &&
 		  a.pol.merge_zero == 0 && a.pol.merge_first_pass == 0 &&
 		  a.pol.track_dirty == 0 && a.pol.secure == 1 &&
 		  a.pol.max_backoff == 3 && a.pol.max_sharing == 9,
 	      "policy");
+	CHECK(a.pol.target_pass_ms == 500, "target pass");
 	CHECK(a.max_mib == 64 && a.pol.max_frames == 64 * 256 &&
 		  a.stats_interval == 0 && a.verbose,
 	      "server options");

@@ -557,6 +557,41 @@ static void destroy_releases_everything(void)
 	env_fini(&v);
 }
 
+static void adaptive_scan_rate(void)
+{
+	struct spm_policy pol;
+	spm_policy_default(&pol);
+	pol.pages_per_step = 4;
+	pol.sleep_ms = 10;
+	pol.target_pass_ms = 100; /* 10 steps per pass */
+	struct env v;
+	CHECK(env_init(&v, &pol, 0) == 0, "init");
+	CHECK(spm_step_pages(v.e) == 4, "no pages: the smallest step");
+	struct spm_space *a = env_space(&v, 1000, 0);
+	CHECK(spm_step_pages(v.e) == 100, "1000 pages in 10 steps: %u",
+	      spm_step_pages(v.e));
+	for (uint64_t i = 0; i < 1000; i++)
+		env_fill(&v, a, i, (unsigned char)(i % 7));
+	env_passes(&v, 1);
+	CHECK(spm_step_pages(v.e) == 100, "busy pass keeps the rate: %u",
+	      spm_step_pages(v.e));
+	env_passes(&v, 1);
+	CHECK(spm_step_pages(v.e) == 50, "idle pass halves it: %u",
+	      spm_step_pages(v.e));
+	env_passes(&v, 3);
+	CHECK(spm_step_pages(v.e) == 12, "down to an eighth: %u",
+	      spm_step_pages(v.e));
+	env_fill(&v, a, 3, 0x55);
+	env_passes(&v, 1);
+	CHECK(spm_step_pages(v.e) == 100, "activity restores it: %u",
+	      spm_step_pages(v.e));
+	pol.target_pass_ms = 5;
+	CHECK(spm_engine_set_policy(v.e, &pol) == -SPM_EINVAL,
+	      "a pass shorter than one step");
+	env_space_free(&v, a);
+	env_fini(&v);
+}
+
 TESTS_MAIN(T(hash_deterministic_and_keyed), T(hash_every_bit_matters),
 	   T(hash_spreads_similar_pages), T(pool_gives_each_frame_once),
 	   T(pool_random_spreads), T(stable_index_insert_find_remove),
@@ -567,4 +602,5 @@ TESTS_MAIN(T(hash_deterministic_and_keyed), T(hash_every_bit_matters),
 	   T(first_pass_knob_and_volatile_pages),
 	   T(unchanged_pages_are_not_read_again), T(max_sharing_limits_a_frame),
 	   T(out_of_frames_leaves_pages_alone), T(frame_limit_policy),
-	   T(policy_checks), T(destroy_releases_everything))
+	   T(policy_checks), T(destroy_releases_everything),
+	   T(adaptive_scan_rate))

@@ -27,6 +27,7 @@ void spm_policy_default(struct spm_policy *p)
 	p->max_backoff = 8;
 	p->max_sharing = 0;
 	p->max_frames = 0;
+	p->target_pass_ms = 0;
 }
 
 int spm_policy_check(const struct spm_policy *p)
@@ -42,6 +43,8 @@ int spm_policy_check(const struct spm_policy *p)
 		return -SPM_EINVAL; /* the zero frame alone needs one */
 	if (p->max_sharing == 1)
 		return -SPM_EINVAL; /* sharing by one is no sharing */
+	if (p->target_pass_ms && p->target_pass_ms < p->sleep_ms)
+		return -SPM_EINVAL; /* a pass takes one step at least */
 	return 0;
 }
 

@@ -118,6 +118,9 @@ struct spm_engine {
 	uint64_t cow_breaks;
 	uint64_t alloc_failures;
 	uint64_t volatile_cur, volatile_last;
+	/* adaptive rate: activity at the start of this pass, idle passes */
+	uint64_t pass_mark;
+	uint32_t idle_passes;
 };
 
 /* engine.c */

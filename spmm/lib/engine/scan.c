@@ -341,12 +341,35 @@ static bool pick_partner(struct spm_engine *e, struct spm_space *s,
 	return true;
 }
 
+/* Anything the scanner should react to: merges, copies, changes. */
+static uint64_t activity(const struct spm_engine *e)
+{
+	return e->merges + e->cow_breaks + e->volatile_cur;
+}
+
 static void end_pass(struct spm_engine *e)
 {
+	uint64_t a = activity(e);
+	e->idle_passes = a == e->pass_mark ? e->idle_passes + 1 : 0;
 	e->full_scans++;
 	e->volatile_last = e->volatile_cur;
 	e->volatile_cur = 0;
+	e->pass_mark = activity(e);
 	spm__unstable_reset(&e->unstable);
+}
+
+uint32_t spm_step_pages(const struct spm_engine *e)
+{
+	const struct spm_policy *p = &e->pol;
+	if (!p->target_pass_ms)
+		return p->pages_per_step;
+	/* steps per pass = target / sleep; pages per step to cover all */
+	uint64_t steps = p->target_pass_ms / (p->sleep_ms ? p->sleep_ms : 1);
+	uint64_t n = (e->pages_total + steps - 1) / (steps ? steps : 1);
+	n >>= e->idle_passes < 3 ? e->idle_passes : 3;
+	if (n < p->pages_per_step)
+		n = p->pages_per_step;
+	return n > (1u << 24) ? 1u << 24 : (uint32_t)n;
 }
 
 /* Next page under the cursor; true if this page ends a pass. */
@@ -368,7 +391,7 @@ long spm_scan(struct spm_engine *e, uint32_t pages)
 	if (!e->pages_total)
 		return -SPM_ENOENT;
 	if (!pages)
-		pages = e->pol.pages_per_step;
+		pages = spm_step_pages(e);
 	long done = 0;
 	struct item it[BATCH];
 	while (done < (long)pages) {

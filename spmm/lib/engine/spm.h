@@ -70,6 +70,12 @@ struct spm_policy {
 	/* Frames the engine may hold at most (data, stable and zero frames);
 	 * 0 means no limit besides what the platform can give. */
 	uint64_t max_frames;
+	/* Adaptive scan rate: steps grow or shrink so that a full pass over
+	 * all pages takes about this long (given sleep_ms between steps);
+	 * after passes that found nothing to do the rate drops, down to an
+	 * eighth, until merges, copies or changes show up again.
+	 * pages_per_step is then the smallest step.  0: fixed steps. */
+	uint32_t target_pass_ms;
 };
 
 /* Fill *p with the defaults. */
@@ -176,6 +182,9 @@ int spm_write(struct spm_engine *e, struct spm_space *s, uint64_t off,
  * scan.
  */
 long spm_scan(struct spm_engine *e, uint32_t pages);
+
+/* Pages the next spm_scan(e, 0) step will look at (see target_pass_ms). */
+uint32_t spm_step_pages(const struct spm_engine *e);
 
 void spm_stats(const struct spm_engine *e, struct spm_stats *st);
 void spm_space_stats(const struct spm_space *s, struct spm_space_stats *st);

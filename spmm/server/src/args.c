@@ -23,6 +23,8 @@ const char spmm_args_usage[] =
     "  --max-backoff N          longest skip of a changing page, passes (8)\n"
     "  --max-sharing N          pages per merged frame, 0: no limit (0)\n"
     "  --max-mib N              memory spmm may take from moe, MiB (0: any)\n"
+    "  --target-pass-ms N       adapt steps so a full pass takes about N ms,\n"
+    "                           slower while idle (0: fixed steps)\n"
     "  --stats-interval S       seconds between statistics lines (10; 0: "
     "off)\n"
     "  --verbose                log every dataspace created and destroyed\n";
@@ -56,6 +58,7 @@ static const struct opt opts[] = {
     {"--max-sharing", 0, 1u << 31},
     {"--max-mib", 0, (1u << 20) - 1},
     {"--stats-interval", 0, 86400},
+    {"--target-pass-ms", 0, 86400000},
 };
 
 static void set(struct spmm_args *a, unsigned k, uint64_t v)
@@ -89,8 +92,11 @@ static void set(struct spmm_args *a, unsigned k, uint64_t v)
 	case 8:
 		a->max_mib = v;
 		break;
-	default:
+	case 9:
 		a->stats_interval = (uint32_t)v;
+		break;
+	default:
+		p->target_pass_ms = (uint32_t)v;
 		break;
 	}
 }
