@@ -50,6 +50,7 @@ struct run {
 	unsigned ng;
 	double cpu_s;  /* engine CPU: scanner steps and faults after load */
 	double load_s; /* CPU of loading the guests */
+	uint64_t load_faults; /* faults taken while loading */
 	uint64_t rng;
 	uint64_t writes;
 	uint64_t write_errors;
@@ -212,7 +213,8 @@ static void summary(struct run *r, double t)
 	       "saved_mib=%.1f pages_shared=%llu pages_sharing=%llu "
 	       "zero_pages=%llu pages_volatile=%llu full_scans=%llu "
 	       "cow_breaks=%llu pages_scanned=%llu pages_hashed=%llu "
-	       "alloc_failures=%llu writes=%llu metadata_bytes=%llu "
+	       "alloc_failures=%llu writes=%llu client_faults=%llu "
+	       "metadata_bytes=%llu "
 	       "metadata_per_page=%.2f cpu_s=%.3f load_cpu_s=%.3f "
 	       "elapsed_s=%.2f\n",
 	       r->ng, (unsigned long long)st.pages_total,
@@ -228,6 +230,7 @@ static void summary(struct run *r, double t)
 	       (unsigned long long)st.pages_hashed,
 	       (unsigned long long)st.alloc_failures,
 	       (unsigned long long)r->writes,
+	       (unsigned long long)(r->sim.faults - r->load_faults),
 	       (unsigned long long)st.metadata_bytes,
 	       st.pages_total
 		   ? (double)st.metadata_bytes / (double)st.pages_total
@@ -362,6 +365,7 @@ int main(int argc, char **argv)
 			    0.005 * (double)(r.o.guest_mib * 256 * r.o.guests);
 	}
 	r.load_s = now(CLOCK_THREAD_CPUTIME_ID) - l0;
+	r.load_faults = r.sim.faults;
 	if (rc) {
 		fprintf(stderr, "spmm-sim: %s\n", err);
 		return 1;
