@@ -1,19 +1,18 @@
 /*
- * main.c - the spmm server: factories and dataspaces on IPC gates, the
- * merging engine on the L4Re platform, and the event loop.
+ * main.c - the spmm server on L4Re: the event loop and the few system
+ * calls the core (core.c) needs.
  *
  * One thread does everything.  It waits for requests with a receive
  * timeout; when a scanner step is due (every sleep_ms) it runs one before
  * it waits again, so clients are served between steps and a busy client
- * cannot starve the scanner.  Requests are decoded and encoded by the ipc
- * layer (spmm/lib/ipc), which the host tests and fuzzers exercise; this
- * file only moves registers and calls the engine.
+ * cannot starve the scanner.  Objects and request handling live in core.c
+ * (host-tested); decoding and encoding in spmm/lib/ipc (host-tested and
+ * fuzzed).
  *
- * Objects: a gate's label is the address of its object (8-byte aligned,
- * so the kernel's two rights bits are free).  Dataspace gates are created
- * here and handed out with the create reply; our own reference to them
- * is weak (dec_refcnt), so a dataspace dies with its last client
- * capability.  The deletion IRQ then tells us to look for dead gates.
+ * Dataspace gates are created here and handed out with the create reply;
+ * our own reference to them is weak (dec_refcnt), so a dataspace dies
+ * with its last client capability.  The deletion IRQ then tells us to
+ * look for dead gates.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,159 +33,86 @@
 #include <l4/sys/thread.h>
 
 #include "args.h"
+#include "core.h"
 #include "ipc.h"
 #include "platform_l4re.h"
 #include "spm.h"
 
-struct obj {
-	int kind; /* SPMM_IPC_FACTORY or SPMM_IPC_DATASPACE */
-};
-
-struct factory {
-	struct obj o;
-	uint32_t domain;
-	l4_cap_idx_t cap;
-	const char *name;
-};
-
-struct ds {
-	struct obj o;
-	struct spm_space *space;
-	struct spmm_window win;
-	uint64_t size;
-	uint64_t flags;
-	l4_cap_idx_t cap;
-	struct ds *next;
-};
-
 static struct spmm_args args;
 static struct spmm_plat plat;
-static struct spm_engine *eng;
-static struct factory factories[SPMM_MAX_FACTORIES];
-static struct ds *all_ds;
-static unsigned long nds;
+static struct spmm_core core;
+static struct spmm_factory factories[SPMM_MAX_FACTORIES];
 static l4_cap_idx_t rcv_cap;
-static l4_addr_t scratch; /* one page of address space for copy_in */
+static l4_addr_t scratch;	    /* one page of address space for copy_in */
+static struct spmm_obj del_irq_obj; /* label of the deletion IRQ */
 
 /* How long a foreign dataspace may take to answer one map request of a
  * copy_in before we give up on it: it cannot stall us for longer. */
 #define FOREIGN_TIMEOUT_US 1000000
-static struct obj del_irq_obj; /* label of the deletion IRQ */
-static unsigned long long requests, errors;
 
 static l4_uint64_t now_us(void)
 {
 	return l4_kip_clock(l4re_kip());
 }
 
-/* ---- dataspaces ------------------------------------------------------ */
+/* ---- what the core needs from the system ------------------------------ */
 
-static void ds_destroy(struct ds *d)
+static int window_new(void *ctx, uint64_t pages, void **win, uint64_t *base)
 {
-	spm_space_destroy(eng, d->space);
-	spmm_window_fini(&d->win);
-	l4re_util_cap_free_um(d->cap);
-	for (struct ds **p = &all_ds; *p; p = &(*p)->next)
-		if (*p == d) {
-			*p = d->next;
-			break;
-		}
-	nds--;
-	if (args.verbose)
-		printf("spmm: dataspace %p gone, %lu left\n", (void *)d, nds);
-	free(d);
-}
-
-/* The deletion IRQ says some gate lost its last client capability. */
-static void reap_dead(void)
-{
-	struct ds *d = all_ds;
-	while (d) {
-		struct ds *next = d->next;
-		if (!l4_msgtag_label(
-			l4_task_cap_valid(L4RE_THIS_TASK_CAP, d->cap)))
-			ds_destroy(d);
-		d = next;
-	}
-}
-
-static int ds_create(const struct factory *f, const struct spmm_req *req,
-		     struct spmm_ipc_out *out)
-{
-	struct ds *d = calloc(1, sizeof(*d));
-	if (!d)
+	(void)ctx;
+	struct spmm_window *w = malloc(sizeof(*w));
+	if (!w)
 		return -L4_ENOMEM;
-	d->o.kind = SPMM_IPC_DATASPACE;
-	d->size = req->create.size;
-	d->flags = SPMM_DS_RWX;
-	unsigned long pages =
-	    (unsigned long)((d->size + L4_PAGESIZE - 1) >> L4_PAGESHIFT);
-	int r = spmm_window_init(&d->win, pages);
+	int r = spmm_window_init(w, (unsigned long)pages);
 	if (r) {
-		free(d);
+		free(w);
 		return r;
 	}
-	r = spm_space_create(eng, d->size, f->domain, &d->win, &d->space);
-	if (r) {
-		spmm_window_fini(&d->win);
-		free(d);
-		return r;
-	}
-	d->cap = l4re_util_cap_alloc();
-	if (l4_is_invalid_cap(d->cap) ||
-	    l4_error(l4_factory_create_gate(l4re_env()->factory, d->cap,
+	*win = w;
+	*base = w->base;
+	return 0;
+}
+
+static void window_free(void *ctx, void *win)
+{
+	(void)ctx;
+	spmm_window_fini(win);
+	free(win);
+}
+
+static int gate_new(void *ctx, uint64_t label, uint64_t *cap)
+{
+	(void)ctx;
+	l4_cap_idx_t c = l4re_util_cap_alloc();
+	if (l4_is_invalid_cap(c))
+		return -L4_ENOMEM;
+	if (l4_error(l4_factory_create_gate(l4re_env()->factory, c,
 					    l4re_env()->main_thread,
-					    (l4_umword_t)d))) {
-		spm_space_destroy(eng, d->space);
-		spmm_window_fini(&d->win);
-		if (!l4_is_invalid_cap(d->cap))
-			l4re_util_cap_free(d->cap);
-		free(d);
+					    (l4_umword_t)label))) {
+		l4re_util_cap_free(c);
 		return -L4_ENOMEM;
 	}
 	/* our own capability must not keep the dataspace alive */
-	l4_kobject_dec_refcnt(d->cap, 1);
-	d->next = all_ds;
-	all_ds = d;
-	nds++;
-	if (args.verbose)
-		printf("spmm: dataspace %p: %llu bytes, domain %u, via %s\n",
-		       (void *)d, (unsigned long long)d->size, f->domain,
-		       f->name);
-	spmm_ipc_encode_create(out, d->cap);
+	l4_kobject_dec_refcnt(c, 1);
+	*cap = c;
 	return 0;
 }
 
-/* A source label of copy_in: one of our dataspaces? */
-static struct ds *ds_of_label(uint64_t obj)
+static void gate_free(void *ctx, uint64_t cap)
 {
-	for (struct ds *d = all_ds; d; d = d->next)
-		if ((uint64_t)(l4_umword_t)d == obj)
-			return d;
-	return NULL;
+	(void)ctx;
+	l4re_util_cap_free_um((l4_cap_idx_t)cap);
 }
 
-static int ds_map(struct ds *d, const struct spmm_req *req,
-		  const struct spmm_ds_grant *g, struct spmm_ipc_out *out)
+static int gate_alive(void *ctx, uint64_t cap)
 {
-	uint64_t page = g->offset >> L4_PAGESHIFT;
-	unsigned want = SPM_R | ((g->rights & SPMM_FPAGE_W) ? SPM_W : 0);
-	spm_frame_t f;
-	unsigned rights;
-	int r = spm_fault(eng, d->space, page, want, &f, &rights);
-	if (r)
-		return r;
-	unsigned send = g->rights;
-	if (!(rights & SPM_W))
-		send &= ~(unsigned)SPMM_FPAGE_W;
-	spmm_ipc_encode_map(out, req->map.spot, g->cache,
-			    d->win.base + (page << L4_PAGESHIFT), L4_PAGESHIFT,
-			    send);
-	return 0;
+	(void)ctx;
+	return l4_msgtag_label(l4_task_cap_valid(L4RE_THIS_TASK_CAP,
+						 (l4_cap_idx_t)cap)) != 0;
 }
 
-/* Ask a foreign dataspace (in rcv_cap) to map the page at src_off into
- * our scratch page, read-only, with a timeout. */
+/* Ask the foreign dataspace in rcv_cap to map the page at src_off into our
+ * scratch page, read-only, with a timeout. */
 static int map_foreign(uint64_t src_off)
 {
 	l4_utcb_t *u = l4_utcb();
@@ -210,221 +136,27 @@ static int map_foreign(uint64_t src_off)
 	return 0;
 }
 
-/*
- * copy_in from a dataspace of another server (the L4Re loader copies
- * program images from the ROM this way): read it page by page through
- * our scratch page.  If the source does not answer, or answers with an
- * error, the answer is -L4_EINVAL, which uvmm takes as "copy it
- * yourself".
- */
-static int copy_foreign(struct ds *d, const struct spmm_req *req)
+static int read_foreign(void *ctx, uint64_t src_off, void *buf, uint64_t len)
 {
-	uint64_t dst = req->copy_in.dst_offset, src = req->copy_in.src_offset;
-	uint64_t left = req->copy_in.size;
-	if (dst > d->size || left > d->size - dst)
-		return -L4_ERANGE;
-	while (left) {
-		uint64_t in = src & (L4_PAGESIZE - 1);
-		uint64_t n = L4_PAGESIZE - in;
-		if (n > left)
-			n = left;
-		int r = map_foreign(src - in);
-		if (!r)
-			r = spm_write(eng, d->space, dst,
-				      (const void *)(scratch + in), n);
-		l4_task_unmap(L4RE_THIS_TASK_CAP,
-			      l4_fpage(scratch, L4_PAGESHIFT, L4_FPAGE_RWX),
-			      L4_FP_ALL_SPACES);
-		if (r)
-			return r;
-		src += n;
-		dst += n;
-		left -= n;
-	}
-	return 0;
-}
-
-static int ds_request(struct ds *d, const struct spmm_req *req,
-		      struct spmm_ipc_out *out)
-{
-	struct spmm_ds_grant g;
-	int r = spmm_ipc_ds_check(req, d->size, d->flags, &g);
-	if (r == -L4_EINVAL && req->op == SPMM_OP_DS_COPY_IN &&
-	    req->copy_in.src == SPMM_SRC_FOREIGN) {
-		r = copy_foreign(d, req);
-		if (r)
-			return r;
-		spmm_ipc_encode_ret(out, 0);
-		return 0;
-	}
-	if (r)
-		return r;
-	switch (req->op) {
-	case SPMM_OP_DS_MAP:
-		return ds_map(d, req, &g, out);
-	case SPMM_OP_DS_CLEAR:
-		r = spm_clear(eng, d->space, g.offset, g.size);
-		break;
-	case SPMM_OP_DS_ALLOCATE:
-		/* Every page is backed already (by the zero frame until it
-		 * is written); nothing to populate. */
-		r = 0;
-		break;
-	case SPMM_OP_DS_INFO:
-		spmm_ipc_encode_ds_info(out, d->size, d->flags, req->rights);
-		return 0;
-	case SPMM_OP_DS_MAP_INFO:
-		spmm_ipc_encode_map_info(out);
-		return 0;
-	case SPMM_OP_DS_COPY_IN: {
-		struct ds *src = ds_of_label(req->copy_in.src_obj);
-		if (!src)
-			return -L4_EINVAL;
-		r = spm_copy(eng, d->space, req->copy_in.dst_offset, src->space,
-			     req->copy_in.src_offset, req->copy_in.size);
-		break;
-	}
-	default:
-		return -L4_ENOSYS;
-	}
-	spmm_ipc_encode_ret(out, r);
-	return 0;
-}
-
-/* ---- control --------------------------------------------------------- */
-
-static void fill_stats(struct spmm_ctl_stats *c)
-{
-	struct spm_stats st;
-	spm_stats(eng, &st);
-	*c = (struct spmm_ctl_stats){.pages_total = st.pages_total,
-				     .pages_shared = st.pages_shared,
-				     .pages_sharing = st.pages_sharing,
-				     .pages_unshared = st.pages_unshared,
-				     .pages_volatile = st.pages_volatile,
-				     .zero_pages = st.zero_pages,
-				     .pages_private = st.pages_private,
-				     .full_scans = st.full_scans,
-				     .pages_scanned = st.pages_scanned,
-				     .pages_hashed = st.pages_hashed,
-				     .merges = st.merges,
-				     .cow_breaks = st.cow_breaks,
-				     .alloc_failures = st.alloc_failures,
-				     .frames_in_use = st.frames_in_use,
-				     .metadata_bytes = st.metadata_bytes};
-}
-
-static int control(struct obj *o, const struct spmm_req *req,
-		   struct spmm_ipc_out *out)
-{
-	int r = spmm_ipc_control_check(req, o->kind);
-	if (r)
-		return r;
-	switch (req->op) {
-	case SPMM_OP_CTL_INFO:
-		spmm_ipc_encode_ctl_info(out);
-		return 0;
-	case SPMM_OP_CTL_STATS: {
-		struct spmm_ctl_stats c;
-		fill_stats(&c);
-		spmm_ipc_encode_ctl_stats(out, &c);
-		return 0;
-	}
-	case SPMM_OP_CTL_DS_STATS: {
-		struct spm_space_stats s;
-		spm_space_stats(((struct ds *)o)->space, &s);
-		struct spmm_ctl_ds_stats c = {.pages = s.pages,
-					      .pages_private = s.pages_private,
-					      .pages_stable = s.pages_stable,
-					      .zero_pages = s.zero_pages,
-					      .cow_breaks = s.cow_breaks,
-					      .pages_volatile =
-						  s.pages_volatile};
-		spmm_ipc_encode_ctl_ds_stats(out, &c);
-		return 0;
-	}
-	case SPMM_OP_CTL_POLICY: {
-		const struct spm_policy *p = spm_engine_policy(eng);
-		struct spmm_ctl_policy c = {.pages_per_step = p->pages_per_step,
-					    .sleep_ms = p->sleep_ms,
-					    .merge_zero = p->merge_zero,
-					    .merge_first_pass =
-						p->merge_first_pass,
-					    .track_dirty = p->track_dirty,
-					    .secure = p->secure,
-					    .max_backoff = p->max_backoff,
-					    .max_sharing = p->max_sharing,
-					    .max_frames = p->max_frames};
-		spmm_ipc_encode_ctl_policy(out, &c);
-		return 0;
-	}
-	default:
-		return -L4_ENOSYS;
-	}
-}
-
-/* ---- dispatch -------------------------------------------------------- */
-
-static void handle(const struct spmm_ipc_in *in, struct spmm_ipc_out *out)
-{
-	struct obj *o = (struct obj *)(l4_umword_t)(in->label & ~3ull);
-	struct spmm_req req;
-	int r = spmm_ipc_decode(in, o->kind, &req);
-	if (!r) {
-		switch (req.op) {
-		case SPMM_OP_CREATE:
-			r = spmm_ipc_create_check(&req);
-			if (!r)
-				r = ds_create((struct factory *)o, &req, out);
-			break;
-		case SPMM_OP_META_NUM_INTERFACES:
-		case SPMM_OP_META_INTERFACE:
-		case SPMM_OP_META_SUPPORTS: {
-			unsigned n;
-			const struct spmm_ipc_iface *ifs =
-			    spmm_ipc_meta_ifaces(o->kind, &n);
-			r = spmm_ipc_encode_meta(out, &req, ifs, n);
-			break;
-		}
-		case SPMM_OP_CTL_INFO:
-		case SPMM_OP_CTL_STATS:
-		case SPMM_OP_CTL_DS_STATS:
-		case SPMM_OP_CTL_POLICY:
-			r = control(o, &req, out);
-			break;
-		default:
-			r = ds_request((struct ds *)o, &req, out);
-			break;
-		}
-	}
-	if (r) {
-		errors++;
-		spmm_ipc_encode_ret(out, r);
-	}
+	(void)ctx;
+	uint64_t in = src_off & (L4_PAGESIZE - 1);
+	int r = map_foreign(src_off - in);
+	if (!r)
+		memcpy(buf, (const void *)(scratch + in), len);
+	l4_task_unmap(L4RE_THIS_TASK_CAP,
+		      l4_fpage(scratch, L4_PAGESHIFT, L4_FPAGE_RWX),
+		      L4_FP_ALL_SPACES);
+	return r;
 }
 
 /* ---- statistics line ------------------------------------------------- */
 
 static void log_stats(l4_uint64_t us_since, unsigned long long scanned_since)
 {
-	struct spm_stats st;
-	spm_stats(eng, &st);
-	unsigned long long saved = st.pages_total - st.frames_in_use;
-	unsigned long long rate =
-	    us_since ? scanned_since * 1000000ull / us_since : 0;
-	printf("spmm: stats shared=%llu sharing=%llu zero=%llu volatile=%llu "
-	       "cow=%llu saved_mib=%llu.%llu scan_rate=%llu full_scans=%llu "
-	       "frames=%llu dataspaces=%lu requests=%llu errors=%llu "
-	       "alloc_failures=%llu\n",
-	       (unsigned long long)st.pages_shared,
-	       (unsigned long long)st.pages_sharing,
-	       (unsigned long long)st.zero_pages,
-	       (unsigned long long)st.pages_volatile,
-	       (unsigned long long)st.cow_breaks, saved / 256,
-	       (saved % 256) * 10 / 256, rate,
-	       (unsigned long long)st.full_scans,
-	       (unsigned long long)st.frames_in_use, nds, requests, errors,
-	       (unsigned long long)st.alloc_failures);
+	char line[512];
+	spmm_core_stats_line(&core, line, sizeof(line), us_since,
+			     scanned_since);
+	printf("%s\n", line);
 	fflush(stdout);
 }
 
@@ -437,24 +169,31 @@ static int setup(void)
 	    now_us() * 0x9E3779B97F4A7C15ull ^ (l4_uint64_t)(l4_umword_t)&seed;
 	spmm_plat_init(&plat, args.max_mib << 20, seed);
 	spmm_plat_ops(&plat, &ops);
+	struct spm_engine *eng;
 	int r = spm_engine_create(&eng, &ops, &args.pol, seed);
 	if (r) {
 		printf("spmm: cannot start the engine: %d\n", r);
 		return r;
 	}
+	struct spmm_sys sys = {.window_new = window_new,
+			       .window_free = window_free,
+			       .gate_new = gate_new,
+			       .gate_free = gate_free,
+			       .gate_alive = gate_alive,
+			       .read_foreign = read_foreign};
+	spmm_core_init(&core, eng, &sys, args.verbose);
 	for (unsigned i = 0; i < args.nfactories; i++) {
-		struct factory *f = &factories[i];
-		f->o.kind = SPMM_IPC_FACTORY;
-		f->domain = args.factory[i].domain;
-		f->name = args.factory[i].cap;
-		f->cap = l4re_env_get_cap(f->name);
-		if (l4_is_invalid_cap(f->cap)) {
+		struct spmm_factory *f = &factories[i];
+		spmm_factory_init(f, args.factory[i].domain,
+				  args.factory[i].cap);
+		l4_cap_idx_t cap = l4re_env_get_cap(f->name);
+		if (l4_is_invalid_cap(cap)) {
 			printf("spmm: no capability '%s' in my environment\n",
 			       f->name);
 			return -L4_ENOENT;
 		}
-		if (l4_error(l4_rcv_ep_bind_thread(
-			f->cap, l4re_env()->main_thread, (l4_umword_t)f))) {
+		if (l4_error(l4_rcv_ep_bind_thread(cap, l4re_env()->main_thread,
+						   (l4_umword_t)f))) {
 			printf("spmm: cannot bind '%s' (give it with :svr())\n",
 			       f->name);
 			return -L4_EINVAL;
@@ -521,16 +260,16 @@ static void run(void)
 			       n * sizeof(in.mr[0]));
 			mapped = spmm_ipc_cap_mapped(&in);
 		} else if (!l4_ipc_error(tag, u)) {
-			reap_dead(); /* the deletion IRQ */
+			spmm_core_reap(&core); /* the deletion IRQ */
 		}
 		l4_uint64_t t = now_us();
 		if (t >= next_scan) {
-			spm_scan(eng, 0); /* -ENOENT: nothing to scan yet */
+			spm_scan(core.e, 0); /* -ENOENT: nothing to scan */
 			next_scan = now_us() + step_us;
 		}
 		if (stats_us && t >= next_stats) {
 			struct spm_stats st;
-			spm_stats(eng, &st);
+			spm_stats(core.e, &st);
 			log_stats(t - last_stats,
 				  st.pages_scanned - scanned_at_stats);
 			scanned_at_stats = st.pages_scanned;
@@ -544,8 +283,7 @@ static void run(void)
 			tag = l4_ipc_wait(u, &label, wait_until(next_scan));
 			continue;
 		}
-		requests++;
-		handle(&in, &out);
+		spmm_core_handle(&core, &in, &out);
 		if (mapped) /* a foreign capability landed in our slot */
 			l4_task_unmap(
 			    L4RE_THIS_TASK_CAP,

@@ -1,0 +1,355 @@
+/*
+ * core.c - the spmm server's objects and request handling (see core.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+#define PAGE_SHIFT 12u
+#define PAGE_SIZE  (1ull << PAGE_SHIFT)
+
+void spmm_core_init(struct spmm_core *c, struct spm_engine *e,
+		    const struct spmm_sys *sys, int verbose)
+{
+	memset(c, 0, sizeof(*c));
+	c->e = e;
+	c->sys = *sys;
+	c->verbose = verbose;
+}
+
+void spmm_factory_init(struct spmm_factory *f, uint32_t domain,
+		       const char *name)
+{
+	f->o.kind = SPMM_IPC_FACTORY;
+	f->domain = domain;
+	f->name = name;
+}
+
+/* ---- dataspaces ------------------------------------------------------ */
+
+static void ds_destroy(struct spmm_core *c, struct spmm_ds *d)
+{
+	spm_space_destroy(c->e, d->space);
+	c->sys.window_free(c->sys.ctx, d->win);
+	c->sys.gate_free(c->sys.ctx, d->cap);
+	for (struct spmm_ds **p = &c->all_ds; *p; p = &(*p)->next)
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	c->nds--;
+	if (c->verbose)
+		printf("spmm: dataspace %p gone, %lu left\n", (void *)d,
+		       c->nds);
+	free(d);
+}
+
+void spmm_core_reap(struct spmm_core *c)
+{
+	struct spmm_ds *d = c->all_ds;
+	while (d) {
+		struct spmm_ds *next = d->next;
+		if (!c->sys.gate_alive(c->sys.ctx, d->cap))
+			ds_destroy(c, d);
+		d = next;
+	}
+}
+
+void spmm_core_fini(struct spmm_core *c)
+{
+	while (c->all_ds)
+		ds_destroy(c, c->all_ds);
+}
+
+static int ds_create(struct spmm_core *c, const struct spmm_factory *f,
+		     const struct spmm_req *req, struct spmm_ipc_out *out)
+{
+	struct spmm_ds *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -SPMM_ENOMEM;
+	d->o.kind = SPMM_IPC_DATASPACE;
+	d->size = req->create.size;
+	d->flags = SPMM_DS_RWX;
+	uint64_t pages = (d->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	int r = c->sys.window_new(c->sys.ctx, pages, &d->win, &d->win_base);
+	if (r) {
+		free(d);
+		return r;
+	}
+	r = spm_space_create(c->e, d->size, f->domain, d->win, &d->space);
+	if (!r) {
+		r = c->sys.gate_new(c->sys.ctx, (uint64_t)(uintptr_t)d,
+				    &d->cap);
+		if (r)
+			spm_space_destroy(c->e, d->space);
+	}
+	if (r) {
+		c->sys.window_free(c->sys.ctx, d->win);
+		free(d);
+		return r;
+	}
+	d->next = c->all_ds;
+	c->all_ds = d;
+	c->nds++;
+	if (c->verbose)
+		printf("spmm: dataspace %p: %llu bytes, domain %u, via %s\n",
+		       (void *)d, (unsigned long long)d->size, f->domain,
+		       f->name);
+	spmm_ipc_encode_create(out, d->cap);
+	return 0;
+}
+
+/* A copy_in source label: one of our dataspaces?  Labels come from the
+ * kernel, but a factory's label is ours too: check, never trust. */
+static struct spmm_ds *ds_of_label(struct spmm_core *c, uint64_t obj)
+{
+	for (struct spmm_ds *d = c->all_ds; d; d = d->next)
+		if ((uint64_t)(uintptr_t)d == obj)
+			return d;
+	return NULL;
+}
+
+static int ds_map(struct spmm_core *c, struct spmm_ds *d,
+		  const struct spmm_req *req, const struct spmm_ds_grant *g,
+		  struct spmm_ipc_out *out)
+{
+	uint64_t page = g->offset >> PAGE_SHIFT;
+	unsigned want = SPM_R | ((g->rights & SPMM_FPAGE_W) ? SPM_W : 0);
+	spm_frame_t f;
+	unsigned rights;
+	int r = spm_fault(c->e, d->space, page, want, &f, &rights);
+	if (r)
+		return r;
+	unsigned send = g->rights;
+	if (!(rights & SPM_W))
+		send &= ~(unsigned)SPMM_FPAGE_W;
+	spmm_ipc_encode_map(out, req->map.spot, g->cache,
+			    d->win_base + (page << PAGE_SHIFT), PAGE_SHIFT,
+			    send);
+	return 0;
+}
+
+/*
+ * copy_in from a dataspace of another server (the L4Re loader copies
+ * program images from the ROM this way): read it page by page.  A source
+ * that does not answer or refuses gets -L4_EINVAL, which uvmm takes as
+ * "copy it yourself".
+ */
+static int copy_foreign(struct spmm_core *c, struct spmm_ds *d,
+			const struct spmm_req *req)
+{
+	if (!c->sys.read_foreign)
+		return -SPMM_EINVAL;
+	uint64_t dst = req->copy_in.dst_offset, src = req->copy_in.src_offset;
+	uint64_t left = req->copy_in.size;
+	if (dst > d->size || left > d->size - dst)
+		return -SPMM_ERANGE;
+	static unsigned char buf[PAGE_SIZE];
+	while (left) {
+		uint64_t n = PAGE_SIZE - (src & (PAGE_SIZE - 1));
+		if (n > left)
+			n = left;
+		int r = c->sys.read_foreign(c->sys.ctx, src, buf, n);
+		if (!r)
+			r = spm_write(c->e, d->space, dst, buf, n);
+		if (r)
+			return r;
+		src += n;
+		dst += n;
+		left -= n;
+	}
+	return 0;
+}
+
+static int ds_request(struct spmm_core *c, struct spmm_ds *d,
+		      const struct spmm_req *req, struct spmm_ipc_out *out)
+{
+	struct spmm_ds_grant g;
+	int r = spmm_ipc_ds_check(req, d->size, d->flags, &g);
+	if (r == -SPMM_EINVAL && req->op == SPMM_OP_DS_COPY_IN &&
+	    req->copy_in.src == SPMM_SRC_FOREIGN) {
+		r = copy_foreign(c, d, req);
+		if (!r)
+			spmm_ipc_encode_ret(out, 0);
+		return r;
+	}
+	if (r)
+		return r;
+	switch (req->op) {
+	case SPMM_OP_DS_MAP:
+		return ds_map(c, d, req, &g, out);
+	case SPMM_OP_DS_CLEAR:
+		r = spm_clear(c->e, d->space, g.offset, g.size);
+		break;
+	case SPMM_OP_DS_ALLOCATE:
+		/* Every page is backed already (by the zero frame until it
+		 * is written); nothing to populate. */
+		r = 0;
+		break;
+	case SPMM_OP_DS_INFO:
+		spmm_ipc_encode_ds_info(out, d->size, d->flags, req->rights);
+		return 0;
+	case SPMM_OP_DS_MAP_INFO:
+		spmm_ipc_encode_map_info(out);
+		return 0;
+	case SPMM_OP_DS_COPY_IN: {
+		struct spmm_ds *src = ds_of_label(c, req->copy_in.src_obj);
+		if (!src)
+			return -SPMM_EINVAL;
+		r = spm_copy(c->e, d->space, req->copy_in.dst_offset,
+			     src->space, req->copy_in.src_offset,
+			     req->copy_in.size);
+		break;
+	}
+	default:
+		return -SPMM_ENOSYS;
+	}
+	if (!r)
+		spmm_ipc_encode_ret(out, 0);
+	return r;
+}
+
+/* ---- control --------------------------------------------------------- */
+
+static void fill_stats(const struct spm_engine *e, struct spmm_ctl_stats *c)
+{
+	struct spm_stats st;
+	spm_stats(e, &st);
+	*c = (struct spmm_ctl_stats){.pages_total = st.pages_total,
+				     .pages_shared = st.pages_shared,
+				     .pages_sharing = st.pages_sharing,
+				     .pages_unshared = st.pages_unshared,
+				     .pages_volatile = st.pages_volatile,
+				     .zero_pages = st.zero_pages,
+				     .pages_private = st.pages_private,
+				     .full_scans = st.full_scans,
+				     .pages_scanned = st.pages_scanned,
+				     .pages_hashed = st.pages_hashed,
+				     .merges = st.merges,
+				     .cow_breaks = st.cow_breaks,
+				     .alloc_failures = st.alloc_failures,
+				     .frames_in_use = st.frames_in_use,
+				     .metadata_bytes = st.metadata_bytes};
+}
+
+static void fill_policy(const struct spm_policy *p, struct spmm_ctl_policy *c)
+{
+	*c = (struct spmm_ctl_policy){.pages_per_step = p->pages_per_step,
+				      .sleep_ms = p->sleep_ms,
+				      .merge_zero = p->merge_zero,
+				      .merge_first_pass = p->merge_first_pass,
+				      .track_dirty = p->track_dirty,
+				      .secure = p->secure,
+				      .max_backoff = p->max_backoff,
+				      .max_sharing = p->max_sharing,
+				      .max_frames = p->max_frames};
+}
+
+static int control(struct spmm_core *c, struct spmm_obj *o,
+		   const struct spmm_req *req, struct spmm_ipc_out *out)
+{
+	int r = spmm_ipc_control_check(req, o->kind);
+	if (r)
+		return r;
+	switch (req->op) {
+	case SPMM_OP_CTL_INFO:
+		spmm_ipc_encode_ctl_info(out);
+		return 0;
+	case SPMM_OP_CTL_STATS: {
+		struct spmm_ctl_stats s;
+		fill_stats(c->e, &s);
+		spmm_ipc_encode_ctl_stats(out, &s);
+		return 0;
+	}
+	case SPMM_OP_CTL_DS_STATS: {
+		struct spm_space_stats s;
+		spm_space_stats(((struct spmm_ds *)o)->space, &s);
+		struct spmm_ctl_ds_stats d = {.pages = s.pages,
+					      .pages_private = s.pages_private,
+					      .pages_stable = s.pages_stable,
+					      .zero_pages = s.zero_pages,
+					      .cow_breaks = s.cow_breaks,
+					      .pages_volatile =
+						  s.pages_volatile};
+		spmm_ipc_encode_ctl_ds_stats(out, &d);
+		return 0;
+	}
+	case SPMM_OP_CTL_POLICY: {
+		struct spmm_ctl_policy p;
+		fill_policy(spm_engine_policy(c->e), &p);
+		spmm_ipc_encode_ctl_policy(out, &p);
+		return 0;
+	}
+	default:
+		return -SPMM_ENOSYS;
+	}
+}
+
+/* ---- dispatch -------------------------------------------------------- */
+
+static int dispatch(struct spmm_core *c, struct spmm_obj *o,
+		    const struct spmm_req *req, struct spmm_ipc_out *out)
+{
+	switch (req->op) {
+	case SPMM_OP_CREATE: {
+		int r = spmm_ipc_create_check(req);
+		return r ? r : ds_create(c, (struct spmm_factory *)o, req, out);
+	}
+	case SPMM_OP_META_NUM_INTERFACES:
+	case SPMM_OP_META_INTERFACE:
+	case SPMM_OP_META_SUPPORTS: {
+		unsigned n;
+		const struct spmm_ipc_iface *ifs =
+		    spmm_ipc_meta_ifaces(o->kind, &n);
+		return spmm_ipc_encode_meta(out, req, ifs, n);
+	}
+	case SPMM_OP_CTL_INFO:
+	case SPMM_OP_CTL_STATS:
+	case SPMM_OP_CTL_DS_STATS:
+	case SPMM_OP_CTL_POLICY:
+		return control(c, o, req, out);
+	default:
+		return ds_request(c, (struct spmm_ds *)o, req, out);
+	}
+}
+
+void spmm_core_handle(struct spmm_core *c, const struct spmm_ipc_in *in,
+		      struct spmm_ipc_out *out)
+{
+	struct spmm_obj *o = (struct spmm_obj *)(uintptr_t)(in->label & ~3ull);
+	struct spmm_req req;
+	c->requests++;
+	int r = spmm_ipc_decode(in, o->kind, &req);
+	if (!r)
+		r = dispatch(c, o, &req, out);
+	if (r) {
+		c->errors++;
+		spmm_ipc_encode_ret(out, r);
+	}
+}
+
+void spmm_core_stats_line(const struct spmm_core *c, char *buf, size_t len,
+			  uint64_t us_since, uint64_t scanned_since)
+{
+	struct spm_stats st;
+	spm_stats(c->e, &st);
+	unsigned long long saved = st.pages_total - st.frames_in_use;
+	unsigned long long rate =
+	    us_since ? scanned_since * 1000000ull / us_since : 0;
+	snprintf(buf, len,
+		 "spmm: stats shared=%llu sharing=%llu zero=%llu "
+		 "volatile=%llu cow=%llu saved_mib=%llu.%llu scan_rate=%llu "
+		 "full_scans=%llu frames=%llu dataspaces=%lu requests=%llu "
+		 "errors=%llu alloc_failures=%llu",
+		 (unsigned long long)st.pages_shared,
+		 (unsigned long long)st.pages_sharing,
+		 (unsigned long long)st.zero_pages,
+		 (unsigned long long)st.pages_volatile,
+		 (unsigned long long)st.cow_breaks, saved / 256,
+		 (saved % 256) * 10 / 256, rate,
+		 (unsigned long long)st.full_scans,
+		 (unsigned long long)st.frames_in_use, c->nds, c->requests,
+		 c->errors, (unsigned long long)st.alloc_failures);
+}
