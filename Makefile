@@ -19,7 +19,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
 ENGINE_SRC := $(wildcard $(ENGINE_DIR)/*.c)
 IPC_SRC    := $(wildcard $(IPC_DIR)/*.c)
 HOST_LIB   := $(HOST_DIR)/sim.c $(HOST_DIR)/workload.c $(HOST_DIR)/cli.c \
-              spmm/server/src/args.c $(IPC_SRC)
+              spmm/server/src/args.c spmm/server/src/core.c $(IPC_SRC)
 TESTS      := $(patsubst $(HOST_DIR)/tests/%.c,%,$(wildcard $(HOST_DIR)/tests/test_*.c))
 
 .PHONY: all run test check lint format bench fuzz clean qemu-test qemu-vms
@@ -50,7 +50,7 @@ run: $(B)/spmm-sim
 test: all
 	@$(HOST_DIR)/tests/run.sh $(B)
 
-SERVER_PURE := spmm/server/src/args.c
+SERVER_PURE := spmm/server/src/args.c spmm/server/src/core.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

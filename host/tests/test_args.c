@@ -27,7 +27,8 @@ static void defaults(void)
 	struct spm_policy def;
 	spm_policy_default(&def);
 	CHECK(!memcmp(&a.pol, &def, sizeof(def)), "engine defaults");
-	CHECK(a.stats_interval == 10 && a.max_mib == 0 && !a.verbose,
+	CHECK(a.stats_interval == 10 && a.max_mib == 0 && !a.verbose &&
+	          a.max_ds_mib == 16384,
 	      "server defaults");
 	CHECK(a.nfactories == 1 && !strcmp(a.factory[0].cap, "spmm"),
 	      "serves 'spmm' by default");

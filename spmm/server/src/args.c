@@ -23,6 +23,8 @@ const char spmm_args_usage[] =
     "  --max-backoff N          longest skip of a changing page, passes (8)\n"
     "  --max-sharing N          pages per merged frame, 0: no limit (0)\n"
     "  --max-mib N              memory spmm may take from moe, MiB (0: any)\n"
+    "  --max-ds-mib N           largest dataspace a client may create, MiB\n"
+    "                           (16384; its page table costs 2 KiB per MiB)\n"
     "  --target-pass-ms N       adapt steps so a full pass takes about N ms,\n"
     "                           slower while idle (0: fixed steps)\n"
     "  --stats-interval S       seconds between statistics lines (10; 0: "
@@ -59,6 +61,7 @@ static const struct opt opts[] = {
     {"--max-mib", 0, (1u << 20) - 1},
     {"--stats-interval", 0, 86400},
     {"--target-pass-ms", 0, 86400000},
+    {"--max-ds-mib", 1, 1u << 24},
 };
 
 static void set(struct spmm_args *a, unsigned k, uint64_t v)
@@ -95,8 +98,11 @@ static void set(struct spmm_args *a, unsigned k, uint64_t v)
 	case 9:
 		a->stats_interval = (uint32_t)v;
 		break;
-	default:
+	case 10:
 		p->target_pass_ms = (uint32_t)v;
+		break;
+	default:
+		a->max_ds_mib = v;
 		break;
 	}
 }
@@ -142,6 +148,7 @@ int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 	memset(&t, 0, sizeof(t));
 	spm_policy_default(&t.pol);
 	t.stats_interval = 10;
+	t.max_ds_mib = 16384;
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (!s || !*s) {

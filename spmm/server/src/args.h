@@ -23,6 +23,7 @@
 struct spmm_args {
 	struct spm_policy pol;
 	uint64_t max_mib;	 /* memory spmm may take from moe; 0: any */
+	uint64_t max_ds_mib;	 /* largest dataspace a client may create */
 	uint32_t stats_interval; /* seconds between log lines; 0: off */
 	int verbose;
 	unsigned nfactories;

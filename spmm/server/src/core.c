@@ -66,6 +66,8 @@ void spmm_core_fini(struct spmm_core *c)
 static int ds_create(struct spmm_core *c, const struct spmm_factory *f,
 		     const struct spmm_req *req, struct spmm_ipc_out *out)
 {
+	if (c->max_ds_size && req->create.size > c->max_ds_size)
+		return -SPMM_ENOMEM;
 	struct spmm_ds *d = calloc(1, sizeof(*d));
 	if (!d)
 		return -SPMM_ENOMEM;

@@ -68,6 +68,9 @@ struct spmm_core {
 	struct spmm_ds *all_ds;
 	unsigned long nds;
 	int verbose;
+	/* Largest dataspace a client may create: its page table costs 8
+	 * bytes per page even while it is all zero.  0: no limit. */
+	uint64_t max_ds_size;
 	unsigned long long requests, errors;
 };
 

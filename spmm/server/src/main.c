@@ -182,6 +182,7 @@ static int setup(void)
 			       .gate_alive = gate_alive,
 			       .read_foreign = read_foreign};
 	spmm_core_init(&core, eng, &sys, args.verbose);
+	core.max_ds_size = args.max_ds_mib << 20;
 	for (unsigned i = 0; i < args.nfactories; i++) {
 		struct spmm_factory *f = &factories[i];
 		spmm_factory_init(f, args.factory[i].domain,
