@@ -19,7 +19,8 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
 ENGINE_SRC := $(wildcard $(ENGINE_DIR)/*.c)
 IPC_SRC    := $(wildcard $(IPC_DIR)/*.c)
 HOST_LIB   := $(HOST_DIR)/sim.c $(HOST_DIR)/workload.c $(HOST_DIR)/cli.c \
-              spmm/server/src/args.c spmm/server/src/core.c $(IPC_SRC)
+              $(HOST_DIR)/server_sys.c spmm/server/src/args.c \
+              spmm/server/src/core.c $(IPC_SRC)
 TESTS      := $(patsubst $(HOST_DIR)/tests/%.c,%,$(wildcard $(HOST_DIR)/tests/test_*.c))
 
 .PHONY: all run test check lint format bench fuzz clean qemu-test qemu-vms

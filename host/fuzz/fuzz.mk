@@ -11,7 +11,8 @@
 # line per target and fails if any target crashed.
 
 FUZZ_DIR     := $(HOST_DIR)/fuzz
-FUZZ_TARGETS := fuzz_factory fuzz_dataspace fuzz_meta fuzz_control fuzz_args
+FUZZ_TARGETS := fuzz_factory fuzz_dataspace fuzz_meta fuzz_control fuzz_args \
+                fuzz_server
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer,address,undefined \
@@ -36,6 +37,15 @@ $(B)/fuzz/fuzz_args: $(FUZZ_DIR)/fuzz_args.c spmm/server/src/args.c \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -Ispmm/server/src $(WARN) \
 	  $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+
+# The server core behind its gates, with the engine on the simulated MMU.
+$(B)/fuzz/fuzz_server: $(FUZZ_DIR)/fuzz_server.c spmm/server/src/core.c \
+                       $(HOST_DIR)/server_sys.c $(HOST_DIR)/sim.c \
+                       $(IPC_SRC) $(ENGINE_SRC) \
+                       $(wildcard $(ENGINE_DIR)/*.h $(IPC_DIR)/*.h) \
+                       spmm/server/src/core.h $(HOST_DIR)/server_sys.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
 
 fuzz: fuzz-build
 	@$(FUZZ_DIR)/run.sh $(FUZZ_SECONDS) $(B)/fuzz $(FUZZ_DIR)/corpus \

@@ -15,62 +15,7 @@
 #include "check.h"
 #include "core.h"
 #include "harness.h"
-
-/* ---- the host's stand-in for L4Re: windows are sim spaces, gates a
- * table --------------------------------------------------------------- */
-
-#define MAX_GATES 4096
-
-struct host_sys {
-	uint64_t label[MAX_GATES];
-	int alive[MAX_GATES];
-	unsigned ngates;
-	unsigned gate_fail; /* the next n gate_new calls fail */
-};
-
-static int h_window_new(void *ctx, uint64_t pages, void **win, uint64_t *base)
-{
-	(void)ctx;
-	struct sim_space *sp = sim_space_new(pages);
-	if (!sp)
-		return -SPMM_ENOMEM;
-	*win = sp;
-	*base = 0x10000000ull;
-	return 0;
-}
-
-static void h_window_free(void *ctx, void *win)
-{
-	(void)ctx;
-	sim_space_free(win);
-}
-
-static int h_gate_new(void *ctx, uint64_t label, uint64_t *cap)
-{
-	struct host_sys *h = ctx;
-	if (h->gate_fail) {
-		h->gate_fail--;
-		return -SPMM_ENOMEM;
-	}
-	if (h->ngates == MAX_GATES)
-		return -SPMM_ENOMEM;
-	h->label[h->ngates] = label;
-	h->alive[h->ngates] = 1;
-	*cap = (uint64_t)(h->ngates++ + 1) << 12;
-	return 0;
-}
-
-static void h_gate_free(void *ctx, uint64_t cap)
-{
-	struct host_sys *h = ctx;
-	h->alive[(cap >> 12) - 1] = 0;
-}
-
-static int h_gate_alive(void *ctx, uint64_t cap)
-{
-	struct host_sys *h = ctx;
-	return h->alive[(cap >> 12) - 1];
-}
+#include "server_sys.h"
 
 struct world {
 	struct env v;
@@ -86,13 +31,8 @@ static void world_init(struct world *w, uint64_t frame_limit)
 	struct spm_policy pol;
 	spm_policy_default(&pol);
 	CHECK(env_init(&w->v, &pol, frame_limit) == 0, "engine");
-	struct spmm_sys sys = {.ctx = &w->h,
-			       .window_new = h_window_new,
-			       .window_free = h_window_free,
-			       .gate_new = h_gate_new,
-			       .gate_free = h_gate_free,
-			       .gate_alive = h_gate_alive,
-			       .read_foreign = NULL};
+	struct spmm_sys sys;
+	host_sys_ops(&w->h, &sys);
 	spmm_core_init(&w->core, w->v.e, &sys, 0);
 	w->core.max_ds_size = 1ull << 30;
 	spmm_factory_init(&w->fac[0], 1, "a");
@@ -132,7 +72,7 @@ static struct spmm_ds *create(struct world *w, int fac, uint64_t size)
 	if (r)
 		return NULL;
 	uint64_t cap = out.mr[1] & ~0xfffull;
-	return (struct spmm_ds *)(uintptr_t)w->h.label[(cap >> 12) - 1];
+	return (struct spmm_ds *)(uintptr_t)host_sys_label_of(&w->h, cap);
 }
 
 static long ds_call(struct world *w, struct spmm_ds *d, unsigned rights,
@@ -322,7 +262,7 @@ static void garbage_everywhere(void)
 			/* it created something: drop it at once (a client
 			 * that lets go of its capability) */
 			uint64_t cap = out.mr[1] & ~0xfffull;
-			w.h.alive[(cap >> 12) - 1] = 0;
+			host_sys_kill(&w.h, cap);
 			spmm_core_reap(&w.core);
 		}
 		if (i % 512 == 0) {
