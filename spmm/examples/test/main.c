@@ -99,6 +99,7 @@ int main(void)
 	checks_create(&x);
 	checks_ned(&x);
 	checks_merge(&x);
+	checks_domains(&x);
 	checks_cow(&x);
 	checks_clear(&x);
 	checks_info_map(&x);

@@ -173,5 +173,6 @@ void checks_protocol_errors(struct ctx *x);
 void checks_drop_cap(struct ctx *x);
 void checks_exhaustion(struct ctx *x);
 void checks_fault_path(struct ctx *x);
+void checks_domains(struct ctx *x);
 
 #endif
