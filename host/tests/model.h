@@ -273,6 +273,13 @@ static int op_policy(struct model *m)
 	return r;
 }
 
+/* A space's own secure mode (as for a domain marked secure). */
+static void op_space_secure(struct model *m)
+{
+	int i = (int)model_below(m, MODEL_SPACES);
+	spm_space_set_secure(m->sp[i].s, (int)model_below(m, 2));
+}
+
 static int op_respace(struct model *m)
 {
 	int i = (int)model_below(m, MODEL_SPACES);
@@ -341,9 +348,13 @@ static int model_step(struct model *m)
 	} else if (w < 99) {
 		m->ops[7]++;
 		r = op_policy(m);
-	} else {
+	} else if (model_below(m, 2)) {
 		m->ops[8]++;
 		r = op_respace(m);
+	} else {
+		m->ops[9]++;
+		op_space_secure(m);
+		r = 0;
 	}
 	if (model_is_alloc_error(r)) {
 		m->enomem++;

@@ -28,7 +28,7 @@ static void defaults(void)
 	spm_policy_default(&def);
 	CHECK(!memcmp(&a.pol, &def, sizeof(def)), "engine defaults");
 	CHECK(a.stats_interval == 10 && a.max_mib == 0 && !a.verbose &&
-	          a.max_ds_mib == 16384,
+		  a.max_ds_mib == 16384,
 	      "server defaults");
 	CHECK(a.nfactories == 1 && !strcmp(a.factory[0].cap, "spmm"),
 	      "serves 'spmm' by default");
@@ -67,6 +67,13 @@ static void channels_and_domains(void)
 	CHECK(a.factory[2].domain != 7 && a.factory[2].domain >= 0x80000000u,
 	      "own domain by default");
 	CHECK(!strcmp(a.factory[1].cap, "vm2"), "name kept");
+	CHECK(!a.factory[0].secure && !a.factory[2].secure, "not secure");
+	CHECK(parse(&a, err, 5, "--secure-domain", "7", "vm1=7", "other") == 0,
+	      "secure domain: %s", err);
+	CHECK(a.factory[0].secure && !a.factory[1].secure,
+	      "only domain 7 is secure");
+	CHECK(parse(&a, err, 3, "--secure-domain", "x") == -1,
+	      "bad secure domain");
 }
 
 static void errors(void)

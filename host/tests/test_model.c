@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 	spm_stats(m.e, &st);
 	printf("model: seed %llu, %llu steps: writes %llu reads %llu scans "
 	       "%llu clears %llu copies %llu monitor-writes %llu "
-	       "exhaustions %llu policy %llu respace %llu; enomem %llu; "
+	       "exhaustions %llu policy %llu respace %llu space-secure %llu; "
+	       "enomem %llu; "
 	       "racing writes %llu; "
 	       "merges %llu cow %llu full_scans %llu\n",
 	       seed, i, (unsigned long long)m.ops[0],
@@ -43,8 +44,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)m.ops[3], (unsigned long long)m.ops[4],
 	       (unsigned long long)m.ops[5], (unsigned long long)m.ops[6],
 	       (unsigned long long)m.ops[7], (unsigned long long)m.ops[8],
-	       (unsigned long long)m.enomem, (unsigned long long)m.races,
-	       (unsigned long long)st.merges, (unsigned long long)st.cow_breaks,
+	       (unsigned long long)m.ops[9], (unsigned long long)m.enomem,
+	       (unsigned long long)m.races, (unsigned long long)st.merges,
+	       (unsigned long long)st.cow_breaks,
 	       (unsigned long long)st.full_scans);
 	if (bad)
 		printf("FAIL model_seed_%llu: step %llu: %s\n", seed, i, m.why);

@@ -49,14 +49,19 @@ static void touch(struct env *v, struct spm_space *a, struct spm_space *b,
 	touch1(v, b, 1, write, t);
 }
 
+/* secure: 0 off, 1 by policy (all spaces), 2 for these two spaces only */
 static void run_world(bool partner_equal, uint8_t secure, struct trace *t)
 {
 	struct spm_policy pol;
 	spm_policy_default(&pol);
-	pol.secure = secure;
+	pol.secure = secure == 1;
 	struct env v;
 	CHECK(env_init(&v, &pol, 0) == 0, "init");
 	struct spm_space *a = env_space(&v, 4, 0), *b = env_space(&v, 4, 0);
+	if (secure == 2) {
+		spm_space_set_secure(a, 1);
+		spm_space_set_secure(b, 1);
+	}
 	env_fill(&v, a, 0, 0x33);
 	env_fill(&v, b, 0, partner_equal ? 0x33 : 0x34);
 	/* other pages, the same in both worlds */
@@ -110,6 +115,15 @@ static void secure_mode_looks_the_same(void)
 	CHECK(merged.cow > 0, "the writes copied");
 }
 
+static void secure_domain_looks_the_same(void)
+{
+	struct trace merged, alone;
+	run_world(true, 2, &merged);
+	run_world(false, 2, &alone);
+	CHECK(same(&merged, &alone),
+	      "secure spaces: merged and unmerged pages behave differently");
+}
+
 static void normal_mode_shows_the_merge(void)
 {
 	struct trace merged, alone;
@@ -120,4 +134,5 @@ static void normal_mode_shows_the_merge(void)
 	      "test could not fail");
 }
 
-TESTS_MAIN(T(secure_mode_looks_the_same), T(normal_mode_shows_the_merge))
+TESTS_MAIN(T(secure_mode_looks_the_same), T(secure_domain_looks_the_same),
+	   T(normal_mode_shows_the_merge))

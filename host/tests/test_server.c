@@ -153,6 +153,35 @@ static void domains_do_not_merge(void)
 	world_fini(&w);
 }
 
+static void secure_domain(void)
+{
+	struct world w;
+	world_init(&w, 0);
+	w.fac[1].secure = 1; /* as --secure-domain 2 does */
+	struct spmm_ds *plain = create(&w, 0, 4096), *sec = create(&w, 1, 4096);
+	unsigned char page[4096];
+	memset(page, 3, sizeof(page));
+	spm_write(w.v.e, plain->space, 0, page, 4096);
+	spm_write(w.v.e, sec->space, 0, page, 4096);
+	env_passes(&w.v, 2);
+	struct spmm_ipc_out out;
+	struct spm_stats a, b;
+	spm_stats(w.v.e, &a);
+	CHECK(ds_call(&w, plain, 1, SPMM_DS_OP_MAP, 0, 0, SPMM_DS_R | SPMM_DS_W,
+		      &out) == 0,
+	      "map plain");
+	spm_stats(w.v.e, &b);
+	CHECK(b.cow_breaks == a.cow_breaks, "plain page: no copy");
+	CHECK(ds_call(&w, sec, 1, SPMM_DS_OP_MAP, 0, 0, SPMM_DS_R | SPMM_DS_W,
+		      &out) == 0,
+	      "map secure");
+	spm_stats(w.v.e, &a);
+	CHECK(a.cow_breaks == b.cow_breaks + 1,
+	      "secure domain: an unmerged page is copied on write too");
+	invariants(&w, "secure domain");
+	world_fini(&w);
+}
+
 /* ---- hostile clients -------------------------------------------------- */
 
 static uint64_t rnd(uint64_t *s)
@@ -366,6 +395,6 @@ static void many_clients(void)
 	world_fini(&w);
 }
 
-TESTS_MAIN(T(create_map_write_merge), T(domains_do_not_merge),
+TESTS_MAIN(T(create_map_write_merge), T(domains_do_not_merge), T(secure_domain),
 	   T(garbage_everywhere), T(exhaustion_and_recovery),
 	   T(gate_creation_failure), T(many_clients))

@@ -48,13 +48,13 @@ int spm_policy_check(const struct spm_policy *p)
 	return 0;
 }
 
-int spm__frame_alloc(struct spm_engine *e, spm_frame_t *f)
+int spm__frame_alloc(struct spm_engine *e, bool random, spm_frame_t *f)
 {
 	if (e->pol.max_frames && e->frames_held >= e->pol.max_frames) {
 		e->alloc_failures++;
 		return -SPM_ENOMEM;
 	}
-	unsigned flags = e->pol.secure ? SPM_ALLOC_RANDOM : 0;
+	unsigned flags = random ? SPM_ALLOC_RANDOM : 0;
 	int r = e->pl.frame_alloc(e->pl.ctx, flags, f);
 	if (r == 0 && *f >= SPM_FRAME_LIMIT) {
 		e->pl.frame_free(e->pl.ctx, *f);
@@ -102,7 +102,7 @@ int spm_engine_create(struct spm_engine **out, const struct spm_platform *pl,
 	if (!r)
 		r = spm__unstable_init(&e->unstable);
 	if (!r)
-		r = spm__frame_alloc(e, &e->zero_frame);
+		r = spm__frame_alloc(e, false, &e->zero_frame);
 	if (r) {
 		spm__unstable_fini(&e->unstable);
 		spm__stable_fini(&e->stable);

@@ -53,6 +53,7 @@ struct spm_space {
 	uint32_t domain;
 	uint32_t id_base; /* global page id of page 0 (unstable index) */
 	void *priv;
+	uint8_t secure; /* secure mode for this space (its domain) */
 	struct spm_pte *pt;
 	struct spm_space_stats st;
 };
@@ -124,7 +125,9 @@ struct spm_engine {
 };
 
 /* engine.c */
-int spm__frame_alloc(struct spm_engine *e, spm_frame_t *f);
+int spm__frame_alloc(struct spm_engine *e, bool random, spm_frame_t *f);
+/* Secure mode for this space: the policy's, or the space's own. */
+bool spm__secure(const struct spm_engine *e, const struct spm_space *s);
 void spm__frame_free(struct spm_engine *e, spm_frame_t f);
 void *spm__frame(struct spm_engine *e, spm_frame_t f);
 struct spm_space *spm__space_of_id(struct spm_engine *e, uint32_t id,

@@ -106,7 +106,7 @@ int spm__make_private(struct spm_engine *e, struct spm_space *s, uint64_t page)
 	if (p->state == PS_PRIVATE && !(p->flags & PF_COPY))
 		return 0;
 	spm_frame_t f;
-	int r = spm__frame_alloc(e, &f);
+	int r = spm__frame_alloc(e, spm__secure(e, s), &f);
 	if (r)
 		return r;
 	if (p->state == PS_ZERO)
@@ -269,6 +269,16 @@ void spm_space_destroy(struct spm_engine *e, struct spm_space *s)
 	e->zero_pages -= s->npages;
 	free(s->pt);
 	free(s);
+}
+
+bool spm__secure(const struct spm_engine *e, const struct spm_space *s)
+{
+	return e->pol.secure || s->secure;
+}
+
+void spm_space_set_secure(struct spm_space *s, int on)
+{
+	s->secure = on != 0;
 }
 
 uint64_t spm_space_pages(const struct spm_space *s)

@@ -152,7 +152,7 @@ static bool select_page(struct spm_engine *e, struct item *it)
 			return false;
 	}
 	it->must_hash = !(p->flags & PF_HASHED) || (p->flags & PF_WRITABLE);
-	if (e->pol.secure) {
+	if (spm__secure(e, s)) {
 		if (p->flags & PF_MAPPED)
 			e->pl.revoke(e->pl.ctx, s->priv, page, SPM_REVOKE_ALL);
 		p->flags = (uint8_t)((p->flags & PF_HASHED) | PF_COPY);

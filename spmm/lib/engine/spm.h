@@ -133,6 +133,9 @@ int spm_space_create(struct spm_engine *e, uint64_t size, uint32_t domain,
 		     void *priv, struct spm_space **out);
 /* Drops every page (revoking all client mappings) and frees the space. */
 void spm_space_destroy(struct spm_engine *e, struct spm_space *s);
+/* Secure mode for this space alone (the server sets it for every space
+ * of a domain marked secure); the policy's `secure` covers all spaces. */
+void spm_space_set_secure(struct spm_space *s, int on);
 uint64_t spm_space_pages(const struct spm_space *s);
 uint32_t spm_space_domain(const struct spm_space *s);
 void *spm_space_priv(const struct spm_space *s);

@@ -20,6 +20,7 @@ const char spmm_args_usage[] =
     "  --merge-first-pass 0|1   merge pages on first sight (default 1)\n"
     "  --track-dirty 0|1        write-protect pages that held still (1)\n"
     "  --secure 0|1             no merge side channel (default 0)\n"
+    "  --secure-domain N        secure mode for domain N only (repeatable)\n"
     "  --max-backoff N          longest skip of a changing page, passes (8)\n"
     "  --max-sharing N          pages per merged frame, 0: no limit (0)\n"
     "  --max-mib N              memory spmm may take from moe, MiB (0: any)\n"
@@ -160,6 +161,23 @@ int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 				return -1;
 			continue;
 		}
+		if (!strncmp(s, "--secure-domain", 15) &&
+		    (s[15] == 0 || s[15] == '=')) {
+			const char *v =
+			    s[15] ? s + 16 : (i + 1 < argc ? argv[++i] : NULL);
+			uint64_t n;
+			if (!v || num(v, 0, 0x7fffffffu, &n) ||
+			    t.nsecure == SPMM_MAX_FACTORIES) {
+				snprintf(
+				    err, errlen,
+				    "--secure-domain: bad value '%.40s' (a "
+				    "domain number from 0 to 2^31-1)",
+				    v ? v : "");
+				return -1;
+			}
+			t.secure_domain[t.nsecure++] = (uint32_t)n;
+			continue;
+		}
 		if (!strcmp(s, "--verbose")) {
 			t.verbose = 1;
 			continue;
@@ -191,6 +209,10 @@ int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 	}
 	if (!t.nfactories)
 		(void)add_factory(&t, "spmm", err, errlen);
+	for (unsigned f = 0; f < t.nfactories; f++)
+		for (unsigned k = 0; k < t.nsecure; k++)
+			if (t.factory[f].domain == t.secure_domain[k])
+				t.factory[f].secure = 1;
 	if (t.max_mib)
 		t.pol.max_frames = t.max_mib * 256;
 	if (spm_policy_check(&t.pol)) {

@@ -30,7 +30,10 @@ struct spmm_args {
 	struct {
 		char cap[SPMM_CAP_NAME_MAX + 1];
 		uint32_t domain;
+		int secure; /* its domain was named by --secure-domain */
 	} factory[SPMM_MAX_FACTORIES];
+	unsigned nsecure;
+	uint32_t secure_domain[SPMM_MAX_FACTORIES];
 };
 
 /* 0, or -1 with a one-line message in err (nothing else is touched). */

@@ -24,6 +24,7 @@ void spmm_factory_init(struct spmm_factory *f, uint32_t domain,
 {
 	f->o.kind = SPMM_IPC_FACTORY;
 	f->domain = domain;
+	f->secure = 0;
 	f->name = name;
 }
 
@@ -81,6 +82,8 @@ static int ds_create(struct spmm_core *c, const struct spmm_factory *f,
 		return r;
 	}
 	r = spm_space_create(c->e, d->size, f->domain, d->win, &d->space);
+	if (!r && f->secure)
+		spm_space_set_secure(d->space, 1);
 	if (!r) {
 		r = c->sys.gate_new(c->sys.ctx, (uint64_t)(uintptr_t)d,
 				    &d->cap);

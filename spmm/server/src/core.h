@@ -28,6 +28,7 @@ struct spmm_obj {
 struct spmm_factory {
 	struct spmm_obj o;
 	uint32_t domain;
+	int secure; /* dataspaces made here are in secure mode */
 	const char *name;
 };
 

@@ -187,6 +187,7 @@ static int setup(void)
 		struct spmm_factory *f = &factories[i];
 		spmm_factory_init(f, args.factory[i].domain,
 				  args.factory[i].cap);
+		f->secure = args.factory[i].secure;
 		l4_cap_idx_t cap = l4re_env_get_cap(f->name);
 		if (l4_is_invalid_cap(cap)) {
 			printf("spmm: no capability '%s' in my environment\n",
