@@ -206,4 +206,29 @@ static inline void fuzz_check_error_reply(int err)
 	FUZZ_CHECK(spmm_ipc_msg_words(out.tag) == 0);
 }
 
+/* The decoder of one protocol, run twice on the same message, must give
+ * the same answer, and so must the router for every object `kinds` names
+ * (bit 0 factory, bit 1 dataspace) when the label is that protocol's;
+ * any other label is -L4_EBADPROTO.  Returns the decoder's answer. */
+typedef int fuzz_decode_fn(const struct spmm_ipc_in *in, struct spmm_req *r);
+static inline int fuzz_decode_consistent(const struct spmm_ipc_in *in,
+					 long proto, fuzz_decode_fn *decode,
+					 unsigned kinds, struct spmm_req *r,
+					 struct spmm_req *again,
+					 struct spmm_req *routed)
+{
+	int e = decode(in, r);
+	FUZZ_CHECK(decode(in, again) == e);
+	for (int kind = SPMM_IPC_FACTORY; kind <= SPMM_IPC_DATASPACE; kind++) {
+		if (!(kinds & (1u << (kind - 1))))
+			continue;
+		int er = spmm_ipc_decode(in, kind, routed);
+		if (spmm_ipc_tag_label(in->tag) == proto)
+			FUZZ_CHECK(er == e);
+	}
+	if (spmm_ipc_tag_label(in->tag) != proto)
+		FUZZ_CHECK(e == -SPMM_EBADPROTO);
+	return e;
+}
+
 #endif

@@ -85,16 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(v, m.in->mr, sizeof(v));
 	fuzz_msg_poison(&m);
 
-	int e = spmm_ipc_decode_control(m.in, &r);
-	FUZZ_CHECK(spmm_ipc_decode_control(m.in, &again) == e);
-	if (spmm_ipc_tag_label(m.in->tag) == SPMM_CTL_PROTO) {
-		FUZZ_CHECK(spmm_ipc_decode(m.in, SPMM_IPC_FACTORY, &routed) ==
-			   e);
-		FUZZ_CHECK(spmm_ipc_decode(m.in, SPMM_IPC_DATASPACE, &routed) ==
-			   e);
-	} else {
-		FUZZ_CHECK(e == -SPMM_EBADPROTO);
-	}
+	int e = fuzz_decode_consistent(m.in, SPMM_CTL_PROTO,
+				       spmm_ipc_decode_control, 3, &r, &again,
+				       &routed);
 
 	if (e < 0) {
 		FUZZ_CHECK(FUZZ_ERR_IN(e, SPMM_EBADPROTO, SPMM_EMSGTOOSHORT,

@@ -197,13 +197,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .cb_limit = (unsigned)(m.env[1] >> 8) & 0x3f,
 	};
 
-	int e = spmm_ipc_decode_dataspace(m.in, &r);
-	FUZZ_CHECK(spmm_ipc_decode_dataspace(m.in, &again) == e);
-	int er = spmm_ipc_decode(m.in, SPMM_IPC_DATASPACE, &routed);
-	if (spmm_ipc_tag_label(m.in->tag) == SPMM_PROTO_DATASPACE)
-		FUZZ_CHECK(er == e);
-	else
-		FUZZ_CHECK(e == -SPMM_EBADPROTO);
+	int e = fuzz_decode_consistent(m.in, SPMM_PROTO_DATASPACE,
+				       spmm_ipc_decode_dataspace, 2, &r, &again,
+				       &routed);
 
 	if (e < 0) {
 		FUZZ_CHECK(FUZZ_ERR_IN(e, SPMM_EBADPROTO, SPMM_EMSGTOOSHORT,

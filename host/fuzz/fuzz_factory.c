@@ -38,13 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fuzz_msg_poison(&m);
 
-	int e = spmm_ipc_decode_factory(m.in, &r);
-	FUZZ_CHECK(spmm_ipc_decode_factory(m.in, &again) == e);
-	int er = spmm_ipc_decode(m.in, SPMM_IPC_FACTORY, &routed);
-	if (spmm_ipc_tag_label(m.in->tag) == SPMM_PROTO_FACTORY)
-		FUZZ_CHECK(er == e);
-	else
-		FUZZ_CHECK(e == -SPMM_EBADPROTO);
+	int e = fuzz_decode_consistent(m.in, SPMM_PROTO_FACTORY,
+				       spmm_ipc_decode_factory, 1, &r, &again,
+				       &routed);
 
 	if (e < 0) {
 		FUZZ_CHECK(FUZZ_ERR_IN(e, SPMM_EBADPROTO, SPMM_EMSGTOOSHORT,

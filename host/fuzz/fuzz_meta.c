@@ -69,16 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fuzz_msg_poison(&m);
 
-	int e = spmm_ipc_decode_meta(m.in, &r);
-	FUZZ_CHECK(spmm_ipc_decode_meta(m.in, &again) == e);
-	if (spmm_ipc_tag_label(m.in->tag) == SPMM_PROTO_META) {
-		FUZZ_CHECK(spmm_ipc_decode(m.in, SPMM_IPC_FACTORY, &routed) ==
-			   e);
-		FUZZ_CHECK(spmm_ipc_decode(m.in, SPMM_IPC_DATASPACE, &routed) ==
-			   e);
-	} else {
-		FUZZ_CHECK(e == -SPMM_EBADPROTO);
-	}
+	int e =
+	    fuzz_decode_consistent(m.in, SPMM_PROTO_META, spmm_ipc_decode_meta,
+				   3, &r, &again, &routed);
 
 	if (e < 0) {
 		FUZZ_CHECK(FUZZ_ERR_IN(e, SPMM_EBADPROTO, SPMM_EMSGTOOSHORT,
