@@ -75,3 +75,4 @@ clean:
 # boot tests in QEMU against a user's L4Re build (test/qemu/qemu.mk):
 #   make qemu-test L4RE_OBJ=<l4re build dir> FIASCO_OBJ=<fiasco build dir>
 include test/qemu/qemu.mk
+include test/vm/vm.mk

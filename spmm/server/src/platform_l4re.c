@@ -23,7 +23,9 @@ l4_addr_t spmm_frame_addr(const struct spmm_plat *p, spm_frame_t f)
 	       ((l4_addr_t)(f % CHUNK_PAGES) << L4_PAGESHIFT);
 }
 
-/* One more chunk from the memory allocator, mapped now and for good. */
+/* One more chunk from the memory allocator, mapped now and for good, with
+ * X: window pages are mapped from these, and a window page can pass on
+ * no right its chunk page lacks (uvmm's guests execute from them). */
 static int grow(struct spmm_plat *p)
 {
 	if (p->max_chunks && p->nchunks >= p->max_chunks)
@@ -46,7 +48,7 @@ static int grow(struct spmm_plat *p)
 	}
 	void *addr = 0;
 	r = l4re_rm_attach(&addr, 1ul << CHUNK_SHIFT,
-			   L4RE_RM_F_SEARCH_ADDR | L4RE_RM_F_RW |
+			   L4RE_RM_F_SEARCH_ADDR | L4RE_RM_F_RWX |
 			       L4RE_RM_F_EAGER_MAP,
 			   ds, 0, CHUNK_SHIFT);
 	if (r) {
