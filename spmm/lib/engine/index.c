@@ -3,7 +3,7 @@
  *
  * Both are open-addressing hash tables with Robin Hood linear probing, so
  * a lookup touches one or two cache lines where KSM's rb-trees walk a path
- * of memcmp()s, and the tables can run 90% full: they are a good part of
+ * of memcmp()s, and the tables can run 95% full: they are a good part of
  * the engine's metadata.  Robin Hood keeps every entry at most as far from
  * its home slot as the entries it passed, so a search stops as soon as it
  * meets an entry closer to home than itself would be.
@@ -28,12 +28,12 @@
 
 #define MIN_CAP 64u
 
-/* Tables fill to 90% before they grow by a quarter; capacities are not
- * powers of two, and a key maps to a slot by multiply-shift range
- * reduction. */
+/* Tables fill to 95% before they grow by a quarter (Robin Hood keeps
+ * probe sequences short even so); capacities are not powers of two, and a
+ * key maps to a slot by multiply-shift range reduction. */
 static bool too_full(uint32_t count, uint32_t cap)
 {
-	return (uint64_t)count * 10 > (uint64_t)cap * 9;
+	return (uint64_t)count * 20 > (uint64_t)cap * 19;
 }
 
 static uint32_t grown(uint32_t cap)
@@ -41,10 +41,10 @@ static uint32_t grown(uint32_t cap)
 	return cap + cap / 4;
 }
 
-/* Capacity for n entries right after a rebuild: 80% full. */
+/* Capacity for n entries right after a rebuild: 90% full. */
 static uint32_t cap_for(uint32_t n)
 {
-	uint64_t c = (uint64_t)n * 5 / 4 + 1;
+	uint64_t c = (uint64_t)n * 10 / 9 + 1;
 	return c < MIN_CAP ? MIN_CAP : (uint32_t)c;
 }
 
