@@ -13,7 +13,8 @@ BENCH_DIR    := bench
 BENCH_CFLAGS ?= -O2 -g
 BENCH_ARGS   ?=
 PASS_IR_ARGS ?=
-BENCH_LIB    := $(BENCH_DIR)/mix.c $(BENCH_DIR)/spmm_side.c $(HOST_DIR)/sim.c
+BENCH_LIB    := $(BENCH_DIR)/mix.c $(BENCH_DIR)/spmm_side.c $(HOST_DIR)/sim.c \
+                spmm/server/src/args.c
 BENCH_HDR    := $(wildcard $(BENCH_DIR)/*.h $(ENGINE_DIR)/*.h) $(HOST_DIR)/sim.h
 BENCH_CG     := $(if $(wildcard /usr/include/valgrind/callgrind.h),-DHAVE_CALLGRIND_H)
 

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "ksm.h"
 #include "mix.h"
 #include "spmm_side.h"
@@ -87,19 +88,6 @@ struct opts {
 };
 
 /* ---- command line ---------------------------------------------------- */
-
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	if (!s || !*s || *s < '0' || *s > '9')
-		return -1;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int parse_opts(struct opts *o, int argc, char **argv, char *err,
 		      size_t len)
@@ -187,7 +175,7 @@ static int parse_opts(struct opts *o, int argc, char **argv, char *err,
 			snprintf(err, len, "--%s needs a value", num[k].name);
 			return -1;
 		}
-		if (parse_u64(val, num[k].lo, num[k].hi, &v)) {
+		if (spmm_parse_u64(val, num[k].lo, num[k].hi, &v)) {
 			snprintf(err, len,
 				 "--%s: '%s' is not a whole number from %llu "
 				 "to %llu",

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "mix.h"
 #include "spmm_side.h"
 
@@ -46,18 +47,6 @@ __attribute__((noinline)) static uint64_t measured_pass(struct spm_engine *e)
 	return pages;
 }
 
-static int num(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	char *end;
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct mix_params p = {.regions = 4,
@@ -74,17 +63,18 @@ int main(int argc, char **argv)
 			puts(CLIENT_REQUESTS);
 			return 0;
 		} else if (!strcmp(a, "--regions")) {
-			bad = num(v, 1, 64, &regions);
+			bad = spmm_parse_u64(v, 1, 64, &regions);
 		} else if (!strcmp(a, "--mib")) {
-			bad = num(v, 1, 1u << 16, &p.mib);
+			bad = spmm_parse_u64(v, 1, 1u << 16, &p.mib);
 		} else if (!strcmp(a, "--pass")) {
-			bad = num(v, 0, 100, &which);
+			bad = spmm_parse_u64(v, 0, 100, &which);
 		} else if (!strcmp(a, "--pages-per-step")) {
-			bad = num(v, 1, 1u << 24, &pps);
+			bad = spmm_parse_u64(v, 1, 1u << 24, &pps);
 		} else {
 			fprintf(stderr,
 				"usage: pass_ir [--regions N] [--mib N] "
-				"[--pass N (0: first pass over fresh memory, 1: first pass after convergence)] "
+				"[--pass N (0: first pass over fresh memory, "
+				"1: first pass after convergence)] "
 				"[--pages-per-step N] [--client-requests]\n");
 			return 2;
 		}
@@ -106,8 +96,8 @@ int main(int argc, char **argv)
 	}
 	/* --pass 0 measures the first pass over fresh memory (hashing and
 	 * merging); the others run to convergence first. */
-	for (unsigned k = 0; which > 0 && k < 20 &&
-	                     spmm_side_saved(&b) < m.expected_saving;
+	for (unsigned k = 0;
+	     which > 0 && k < 20 && spmm_side_saved(&b) < m.expected_saving;
 	     k++) {
 		double cpu;
 		spmm_side_pass(&b, &cpu);

@@ -32,7 +32,7 @@ const char spmm_args_usage[] =
     "off)\n"
     "  --verbose                log every dataspace created and destroyed\n";
 
-static int num(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+int spmm_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
 		return -1;
@@ -123,7 +123,7 @@ static int add_factory(struct spmm_args *a, const char *arg, char *err,
 		return -1;
 	}
 	uint64_t dom = 0x80000000u + a->nfactories; /* its own domain */
-	if (eq && num(eq + 1, 0, 0x7fffffffu, &dom)) {
+	if (eq && spmm_parse_u64(eq + 1, 0, 0x7fffffffu, &dom)) {
 		snprintf(err, errlen, "bad domain in '%.40s' (0 to 2^31-1)",
 			 arg);
 		return -1;
@@ -166,7 +166,7 @@ int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 			const char *v =
 			    s[15] ? s + 16 : (i + 1 < argc ? argv[++i] : NULL);
 			uint64_t n;
-			if (!v || num(v, 0, 0x7fffffffu, &n) ||
+			if (!v || spmm_parse_u64(v, 0, 0x7fffffffu, &n) ||
 			    t.nsecure == SPMM_MAX_FACTORIES) {
 				snprintf(
 				    err, errlen,
@@ -196,7 +196,7 @@ int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 		}
 		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 		uint64_t n;
-		if (!v || num(v, opts[k].lo, opts[k].hi, &n)) {
+		if (!v || spmm_parse_u64(v, opts[k].lo, opts[k].hi, &n)) {
 			snprintf(err, errlen,
 				 "%s: bad value '%.40s' (a number from %llu to "
 				 "%llu)",

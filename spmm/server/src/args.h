@@ -36,6 +36,10 @@ struct spmm_args {
 	uint32_t secure_domain[SPMM_MAX_FACTORIES];
 };
 
+/* A plain decimal number in [lo, hi]: digits only, no sign, no blanks,
+ * nothing after it.  0, or -1 and *out untouched. */
+int spmm_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+
 /* 0, or -1 with a one-line message in err (nothing else is touched). */
 int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 		    size_t errlen);
