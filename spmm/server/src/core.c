@@ -336,18 +336,22 @@ void spmm_core_handle(struct spmm_core *c, const struct spmm_ipc_in *in,
 }
 
 void spmm_core_stats_line(const struct spmm_core *c, char *buf, size_t len,
-			  uint64_t us_since, uint64_t scanned_since)
+			  uint64_t us_since, uint64_t scanned_since,
+			  uint64_t cpu_us_since, uint64_t cpu_us_total)
 {
 	struct spm_stats st;
 	spm_stats(c->e, &st);
 	unsigned long long saved = st.pages_total - st.frames_in_use;
 	unsigned long long rate =
 	    us_since ? scanned_since * 1000000ull / us_since : 0;
+	/* the monitor's share of one CPU over the interval, in 0.1 % */
+	uint64_t cpu_pct10 = us_since ? cpu_us_since * 1000 / us_since : 0;
 	snprintf(buf, len,
 		 "spmm: stats shared=%llu sharing=%llu zero=%llu "
 		 "volatile=%llu cow=%llu saved_mib=%llu.%llu scan_rate=%llu "
 		 "full_scans=%llu frames=%llu dataspaces=%lu requests=%llu "
-		 "errors=%llu alloc_failures=%llu",
+		 "errors=%llu alloc_failures=%llu cpu_pct=%llu.%llu "
+		 "cpu_ms=%llu",
 		 (unsigned long long)st.pages_shared,
 		 (unsigned long long)st.pages_sharing,
 		 (unsigned long long)st.zero_pages,
@@ -356,5 +360,8 @@ void spmm_core_stats_line(const struct spmm_core *c, char *buf, size_t len,
 		 (saved % 256) * 10 / 256, rate,
 		 (unsigned long long)st.full_scans,
 		 (unsigned long long)st.frames_in_use, c->nds, c->requests,
-		 c->errors, (unsigned long long)st.alloc_failures);
+		 c->errors, (unsigned long long)st.alloc_failures,
+		 (unsigned long long)(cpu_pct10 / 10),
+		 (unsigned long long)(cpu_pct10 % 10),
+		 (unsigned long long)(cpu_us_total / 1000));
 }

@@ -89,8 +89,11 @@ void spmm_core_handle(struct spmm_core *c, const struct spmm_ipc_in *in,
 /* A gate may have died: free every dataspace nobody holds any more. */
 void spmm_core_reap(struct spmm_core *c);
 
-/* The statistics line for the log (no newline). */
+/* The statistics line for the log (no newline): the scan rate over the
+ * last us_since microseconds, and the CPU time the monitor's thread used in
+ * them (cpu_pct) and in all (cpu_ms). */
 void spmm_core_stats_line(const struct spmm_core *c, char *buf, size_t len,
-			  uint64_t us_since, uint64_t scanned_since);
+			  uint64_t us_since, uint64_t scanned_since,
+			  uint64_t cpu_us_since, uint64_t cpu_us_total);
 
 #endif

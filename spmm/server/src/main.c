@@ -151,11 +151,24 @@ static int read_foreign(void *ctx, uint64_t src_off, void *buf, uint64_t len)
 
 /* ---- statistics line ------------------------------------------------- */
 
+/* CPU time this thread has used, in microseconds (0 if the kernel does not
+ * say). */
+static l4_uint64_t cpu_used_us(void)
+{
+	l4_kernel_clock_t us = 0;
+	if (l4_error(l4_thread_stats_time(l4re_env()->main_thread, &us)) < 0)
+		return 0;
+	return us;
+}
+
 static void log_stats(l4_uint64_t us_since, unsigned long long scanned_since)
 {
+	static l4_uint64_t cpu_last;
 	char line[512];
+	l4_uint64_t cpu = cpu_used_us();
 	spmm_core_stats_line(&core, line, sizeof(line), us_since,
-			     scanned_since);
+			     scanned_since, cpu - cpu_last, cpu);
+	cpu_last = cpu;
 	printf("%s\n", line);
 	fflush(stdout);
 }
