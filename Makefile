@@ -20,7 +20,7 @@ ENGINE_SRC := $(wildcard $(ENGINE_DIR)/*.c)
 IPC_SRC    := $(wildcard $(IPC_DIR)/*.c)
 HOST_LIB   := $(HOST_DIR)/sim.c $(HOST_DIR)/workload.c $(HOST_DIR)/cli.c \
               $(HOST_DIR)/server_sys.c spmm/server/src/args.c \
-              spmm/server/src/core.c $(IPC_SRC)
+              spmm/server/src/core.c spmm/server/src/core_rm.c $(IPC_SRC)
 TESTS      := $(patsubst $(HOST_DIR)/tests/%.c,%,$(wildcard $(HOST_DIR)/tests/test_*.c))
 
 .PHONY: all run test check lint format bench fuzz clean qemu-test qemu-vms
@@ -51,7 +51,7 @@ run: $(B)/spmm-sim
 test: all
 	@$(HOST_DIR)/tests/run.sh $(B)
 
-SERVER_PURE := spmm/server/src/args.c spmm/server/src/core.c
+SERVER_PURE := spmm/server/src/args.c spmm/server/src/core.c spmm/server/src/core_rm.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

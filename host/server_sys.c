@@ -48,6 +48,44 @@ static int h_gate_alive(void *ctx, uint64_t cap)
 	return h->alive[(cap >> 12) - 1];
 }
 
+/* Foreign dataspaces: a capability index and a 4 GiB range of "our"
+ * addresses per claim; nothing is mapped, the calls are counted. */
+static int h_foreign_new(void *ctx, uint64_t size, uint64_t *cap,
+			 uint64_t *base)
+{
+	struct host_sys *h = ctx;
+	(void)size;
+	h->foreign_live++;
+	h->foreign_new++;
+	*cap = (0x100000ull + h->foreign_new) << 12;
+	*base = 0x4000000000ull + (h->foreign_new << 32);
+	return 0;
+}
+
+static int h_foreign_map(void *ctx, uint64_t cap, uint64_t ds_offset,
+			 uint64_t local, unsigned rights)
+{
+	struct host_sys *h = ctx;
+	(void)rights;
+	if (h->foreign_map_fail)
+		return -SPMM_EINVAL;
+	h->foreign_maps++;
+	h->last_foreign_map[0] = cap;
+	h->last_foreign_map[1] = ds_offset;
+	h->last_foreign_map[2] = local;
+	return 0;
+}
+
+static void h_foreign_free(void *ctx, uint64_t cap, uint64_t base,
+			   uint64_t size)
+{
+	struct host_sys *h = ctx;
+	(void)cap;
+	(void)base;
+	(void)size;
+	h->foreign_live--;
+}
+
 void host_sys_ops(struct host_sys *h, struct spmm_sys *sys)
 {
 	*sys = (struct spmm_sys){.ctx = h,
@@ -56,7 +94,10 @@ void host_sys_ops(struct host_sys *h, struct spmm_sys *sys)
 				 .gate_new = h_gate_new,
 				 .gate_free = h_gate_free,
 				 .gate_alive = h_gate_alive,
-				 .read_foreign = NULL};
+				 .read_foreign = NULL,
+				 .foreign_new = h_foreign_new,
+				 .foreign_map = h_foreign_map,
+				 .foreign_free = h_foreign_free};
 }
 
 uint64_t host_sys_label_of(const struct host_sys *h, uint64_t cap)

@@ -17,6 +17,12 @@ struct host_sys {
 	int alive[MAX_GATES];
 	unsigned ngates;
 	unsigned gate_fail; /* the next n gate_new calls fail */
+	/* region maps' foreign dataspaces */
+	unsigned foreign_live;	   /* claimed and not yet freed */
+	unsigned long foreign_new; /* claimed in all */
+	unsigned long foreign_maps;
+	int foreign_map_fail; /* the foreign server does not answer */
+	uint64_t last_foreign_map[3]; /* cap, ds offset, local address */
 };
 
 void host_sys_ops(struct host_sys *h, struct spmm_sys *sys);

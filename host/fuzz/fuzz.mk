@@ -40,6 +40,7 @@ $(B)/fuzz/fuzz_args: $(FUZZ_DIR)/fuzz_args.c spmm/server/src/args.c \
 
 # The server core behind its gates, with the engine on the simulated MMU.
 $(B)/fuzz/fuzz_server: $(FUZZ_DIR)/fuzz_server.c spmm/server/src/core.c \
+                       spmm/server/src/core_rm.c \
                        $(HOST_DIR)/server_sys.c $(HOST_DIR)/sim.c \
                        $(IPC_SRC) $(ENGINE_SRC) \
                        $(wildcard $(ENGINE_DIR)/*.h $(IPC_DIR)/*.h) \

@@ -121,6 +121,12 @@ int spmm_ipc_decode_factory(const struct spmm_ipc_in *in, struct spmm_req *req)
 	if (r < 0)
 		return r;
 	req->create.protocol = (long)spmm_ipc_s64(in->mr[0]);
+	if (req->create.protocol == SPMM_PROTO_RM) {
+		/* A region map takes no arguments (moe ignores any). */
+		req->create.nargs = n;
+		req->op = SPMM_OP_CREATE;
+		return 0;
+	}
 	if (req->create.protocol != SPMM_PROTO_DATASPACE)
 		return -SPMM_ENODEV;
 	req->create.nargs = n;

@@ -11,8 +11,10 @@
  *   protocol   label    objects            decoder
  *   Factory    -15      factory            spmm_ipc_decode_factory()
  *   Dataspace  0x4000   dataspace          spmm_ipc_decode_dataspace()
- *   Meta       -21      both               spmm_ipc_decode_meta()
- *   Control    0x5350   both               spmm_ipc_decode_control()
+ *   Meta       -21      all                spmm_ipc_decode_meta()
+ *   Control    0x5350   all                spmm_ipc_decode_control()
+ *   Rm         0x4005   region map         spmm_ipc_decode_rm()
+ *   Page fault -2       region map         spmm_ipc_decode_page_fault()
  *
  * Contract of every decoder:
  *  - It reads in->mr[0 .. w + 2i - 1] only, where w and i are the words
@@ -101,10 +103,11 @@ bool spmm_ipc_cap_mapped(const struct spmm_ipc_in *in);
 enum spmm_ipc_kind {
 	SPMM_IPC_FACTORY = 1,	/* Factory, Meta, Control */
 	SPMM_IPC_DATASPACE = 2, /* Dataspace, Meta, Control */
+	SPMM_IPC_RM = 3,	/* Rm, page faults, Meta, Control */
 };
 
 enum spmm_ipc_op {
-	SPMM_OP_CREATE = 1, /* Factory::create(Dataspace, ...) */
+	SPMM_OP_CREATE = 1, /* Factory::create(Dataspace or Rm, ...) */
 	SPMM_OP_DS_MAP,
 	SPMM_OP_DS_CLEAR,
 	SPMM_OP_DS_INFO,
@@ -118,6 +121,15 @@ enum spmm_ipc_op {
 	SPMM_OP_CTL_STATS,
 	SPMM_OP_CTL_DS_STATS,
 	SPMM_OP_CTL_POLICY,
+	SPMM_OP_RM_ATTACH,
+	SPMM_OP_RM_DETACH,
+	SPMM_OP_RM_FIND,
+	SPMM_OP_RM_RESERVE_AREA,
+	SPMM_OP_RM_FREE_AREA,
+	SPMM_OP_RM_GET_REGIONS,
+	SPMM_OP_RM_GET_AREAS,
+	SPMM_OP_RM_GET_INFO,
+	SPMM_OP_PAGE_FAULT,
 };
 
 /* Where copy_in's source capability came from. */
@@ -133,7 +145,7 @@ struct spmm_req {
 	unsigned rights; /* SPMM_CAP_FPAGE_W | SPMM_CAP_FPAGE_S of the caller */
 	union {
 		struct {
-			long protocol;	/* always SPMM_PROTO_DATASPACE */
+			long protocol;	/* SPMM_PROTO_DATASPACE or _RM */
 			uint64_t size;	/* bytes, > 0 */
 			uint64_t flags; /* SPMM_MA_*, 0 if not given */
 			uint64_t align; /* log2 bytes, < 64, 0 if not given */
@@ -162,6 +174,40 @@ struct spmm_req {
 		struct {
 			long protocol;
 		} supports; /* Meta supports */
+		struct {
+			uint64_t start;	      /* wanted address (or search) */
+			uint64_t size;	      /* bytes, not rounded */
+			uint32_t flags;	      /* SPMM_RM_F_*: region | attach */
+			uint64_t offset;      /* into the dataspace */
+			unsigned align;	      /* log2 bytes */
+			uint64_t client_cap;  /* the client's name for the ds */
+			uint64_t backing_offset;
+			int src;	      /* enum spmm_ipc_src */
+			uint64_t src_obj;     /* SPMM_SRC_OWN: gate label */
+			unsigned src_rights;  /* SPMM_SRC_OWN: W and S */
+		} attach;
+		struct {
+			uint64_t addr;
+			uint64_t size;
+			unsigned flags; /* SPMM_RM_DETACH_* */
+		} detach;
+		struct {
+			uint64_t addr;
+			uint64_t size;
+		} find;
+		struct {
+			uint64_t start;
+			uint64_t size;
+			uint32_t flags;
+			unsigned align;
+		} area; /* reserve_area */
+		struct {
+			uint64_t addr;
+		} at; /* free_area, get_regions, get_areas, get_info */
+		struct {
+			uint64_t pfa; /* address | SPMM_PF_W | SPMM_PF_X */
+			uint64_t pc;
+		} pf;
 	};
 };
 
@@ -179,7 +225,8 @@ int spmm_ipc_decode(const struct spmm_ipc_in *in, int kind,
  * Errors, in moe's order:
  *  -L4_EMSGTOOSHORT  no protocol word, or an argument longer than the
  *                    message (L4Re's Varg_list parser);
- *  -L4_ENODEV        a protocol other than Dataspace;
+ *  -L4_ENODEV        a protocol other than Dataspace or Rm (a region
+ *                    map: no argument is looked at, as in moe);
  *  -L4_EINVAL        size missing or not an integer, an integer argument
  *                    that is not 8 bytes long, align > 63, a 4th
  *                    argument (a physical address: moe refuses it on MMU
@@ -212,6 +259,27 @@ int spmm_ipc_decode_meta(const struct spmm_ipc_in *in, struct spmm_req *req);
 
 /* spmm's control protocol, label SPMM_CTL_PROTO (spmm/control.h). */
 int spmm_ipc_decode_control(const struct spmm_ipc_in *in, struct spmm_req *req);
+
+/*
+ * L4Re::Rm, label 0x4005; 32-bit opcode in MR0, then the arguments in
+ * L4::Ipc's layout (each aligned to its size, 8-byte words):
+ *   attach        start, size, flags (32 bit), offset, align (8 bit),
+ *                 client_cap, name (length word, bytes with the NUL),
+ *                 backing_offset; the dataspace as an optional item
+ *   detach        addr, size, flags (32 bit)
+ *   find          addr, size
+ *   reserve_area  start, size, flags (32 bit), align (8 bit)
+ *   free_area, get_regions, get_areas, get_info   addr
+ * A message that ends inside an argument (or a name longer than the
+ * message) is -L4_EMSGTOOSHORT; an unknown opcode -L4_ENOSYS; more than
+ * one item (attach) or any item (others) -L4_EINVAL.
+ */
+int spmm_ipc_decode_rm(const struct spmm_ipc_in *in, struct spmm_req *req);
+
+/* L4::Pager::page_fault, label -2, as the kernel sends it for a thread
+ * whose pager we are, or a client calls it: pfa, pc (2 words). */
+int spmm_ipc_decode_page_fault(const struct spmm_ipc_in *in,
+			       struct spmm_req *req);
 
 /* ---- rights checks ---------------------------------------------------- */
 
@@ -299,6 +367,31 @@ void spmm_ipc_encode_create(struct spmm_ipc_out *out, uint64_t cap);
 void spmm_ipc_encode_map(struct spmm_ipc_out *out, uint64_t spot,
 			 unsigned cache, uint64_t addr, unsigned order,
 			 unsigned rights);
+
+/* Rm replies.  attach, reserve_area: label 0, one word (the start).
+ * detach: label = result (SPMM_RM_DETACHED_DS ...), words: start, size,
+ * the client's capability index for the region's dataspace.  find:
+ * label 0, words: start, size, flags (32 bit), offset, capability. */
+void spmm_ipc_encode_rm_start(struct spmm_ipc_out *out, uint64_t start);
+void spmm_ipc_encode_rm_detach(struct spmm_ipc_out *out, long result,
+			       uint64_t start, uint64_t size, uint64_t cap);
+void spmm_ipc_encode_rm_find(struct spmm_ipc_out *out, uint64_t start,
+			     uint64_t size, uint32_t flags, uint64_t offset,
+			     uint64_t cap);
+
+/* get_regions / get_areas: label n, then n entries of (start, end,
+ * region flags as a 16-bit value padded to a word) or (start, end).
+ * At most SPMM_RM_MAX_REGIONS / SPMM_RM_MAX_AREAS per reply. */
+#define SPMM_RM_MAX_REGIONS (SPMM_MR_WORDS / 3)
+#define SPMM_RM_MAX_AREAS   (SPMM_MR_WORDS / 2)
+struct spmm_ipc_rm_entry {
+	uint64_t start, end;
+	uint32_t flags; /* regions only */
+};
+void spmm_ipc_encode_rm_regions(struct spmm_ipc_out *out,
+				const struct spmm_ipc_rm_entry *e, unsigned n);
+void spmm_ipc_encode_rm_areas(struct spmm_ipc_out *out,
+			      const struct spmm_ipc_rm_entry *e, unsigned n);
 
 /* info: label 0, 2 words: size, flags (W cleared unless cap_rights has
  * W, as moe does). */

@@ -30,6 +30,7 @@ enum {
 	SPMM_ERANGE = 34,	  /* L4_ERANGE */
 	SPMM_ENOSYS = 38,	  /* L4_ENOSYS */
 	SPMM_EBADPROTO = 39,	  /* L4_EBADPROTO */
+	SPMM_EADDRNOTAVAIL = 99,  /* L4_EADDRNOTAVAIL */
 	SPMM_EMSGTOOSHORT = 1001, /* L4_EMSGTOOSHORT */
 	SPMM_EMSGTOOLONG = 1002,  /* L4_EMSGTOOLONG */
 };
@@ -211,5 +212,67 @@ enum {
 	SPMM_MA_SUPER_PAGES = 0x04,
 	SPMM_MA_FIXED_PADDR = 0x08,
 };
+
+/*
+ * Region maps (L4Re::Rm, protocol L4RE_PROTO_RM) and the pager protocol
+ * the kernel uses for page faults (L4_PROTO_PAGE_FAULT; L4Re::Rm derives
+ * from L4::Pager, so a region map answers both).
+ * [l4re/include/protocols.h; l4sys/include/types.h; l4re/include/rm]
+ */
+enum {
+	SPMM_PROTO_RM = 0x4005,
+	SPMM_PROTO_PAGE_FAULT = -2,
+	SPMM_PROTO_EXCEPTION = -5,
+};
+
+/* Rm opcodes: the position in L4Re::Rm::Rpcs, a 32-bit int in MR0. */
+enum {
+	SPMM_RM_OP_ATTACH = 0,
+	SPMM_RM_OP_DETACH = 1,
+	SPMM_RM_OP_FIND = 2,
+	SPMM_RM_OP_RESERVE_AREA = 3,
+	SPMM_RM_OP_FREE_AREA = 4,
+	SPMM_RM_OP_GET_REGIONS = 5,
+	SPMM_RM_OP_GET_AREAS = 6,
+	SPMM_RM_OP_GET_INFO = 7,
+};
+
+/*
+ * Rm flags (a 32-bit word): region flags in the low 16 bits (rights as
+ * the dataspace's, caching, and the kinds below), attach flags above.
+ * Detach flags and results.  [l4re/include/rm: L4Re::Rm::F,
+ * Detach_flags, Detach_result; l4re_c/include/rm.h]
+ */
+enum {
+	SPMM_RM_F_RIGHTS_MASK = 0x0f,
+	SPMM_RM_F_KERNEL = 0x100,
+	SPMM_RM_F_DETACH_FREE = 0x200,
+	SPMM_RM_F_PAGER = 0x400,
+	SPMM_RM_F_RESERVED = 0x800,
+	SPMM_RM_F_REGION_MASK = 0xffff,
+	SPMM_RM_F_SEARCH_ADDR = 0x20000,
+	SPMM_RM_F_IN_AREA = 0x40000,
+	SPMM_RM_F_EAGER_MAP = 0x80000,
+	SPMM_RM_F_NO_EAGER_MAP = 0x100000,
+	SPMM_RM_F_ATTACH_MASK = 0x1f0000,
+	SPMM_RM_DETACH_EXACT = 1,
+	SPMM_RM_DETACH_OVERLAP = 2,
+	SPMM_RM_DETACH_KEEP = 4,
+	SPMM_RM_DETACHED_DS = 0,
+	SPMM_RM_KEPT_DS = 1,
+	SPMM_RM_SPLIT_DS = 2,
+	SPMM_RM_DETACH_AGAIN = 4,
+};
+
+/* A page fault's first word: the address, bit 1 set for a write, bit 2
+ * for an instruction fetch.  [l4sys/include/pager, L4::Pager::page_fault] */
+enum {
+	SPMM_PF_W = 2,
+	SPMM_PF_X = 4,
+};
+
+/* The invalid capability index, L4_INVALID_CAP (detach's answer when no
+ * capability goes with the region).  [l4sys/include/consts.h] */
+#define SPMM_INVALID_CAP (~0ull << 11)
 
 #endif

@@ -20,6 +20,13 @@ static const struct spmm_ipc_iface factory_ifaces[] = {
     {SPMM_CTL_PROTO, CONTROL_NAME},
 };
 
+/* L4Re::Rm derives from L4::Pager, which derives from L4::Io_pager. */
+static const struct spmm_ipc_iface rm_ifaces[] = {
+    {SPMM_PROTO_RM, "N4L4Re2RmE"},		 /* L4Re::Rm */
+    {SPMM_PROTO_PAGE_FAULT, "N2L45PagerE"}, /* L4::Pager */
+    {SPMM_CTL_PROTO, CONTROL_NAME},
+};
+
 static const struct spmm_ipc_iface dataspace_ifaces[] = {
     {SPMM_PROTO_DATASPACE, "N4L4Re9DataspaceE"}, /* L4Re::Dataspace */
     {SPMM_CTL_PROTO, CONTROL_NAME},
@@ -34,6 +41,9 @@ const struct spmm_ipc_iface *spmm_ipc_meta_ifaces(int kind, unsigned *n)
 	case SPMM_IPC_DATASPACE:
 		*n = sizeof(dataspace_ifaces) / sizeof(dataspace_ifaces[0]);
 		return dataspace_ifaces;
+	case SPMM_IPC_RM:
+		*n = sizeof(rm_ifaces) / sizeof(rm_ifaces[0]);
+		return rm_ifaces;
 	default:
 		*n = 0;
 		return NULL;

@@ -140,5 +140,9 @@ int spmm_ipc_decode(const struct spmm_ipc_in *in, int kind,
 		return spmm_ipc_decode_factory(in, req);
 	if (kind == SPMM_IPC_DATASPACE && label == SPMM_PROTO_DATASPACE)
 		return spmm_ipc_decode_dataspace(in, req);
+	if (kind == SPMM_IPC_RM && label == SPMM_PROTO_RM)
+		return spmm_ipc_decode_rm(in, req);
+	if (kind == SPMM_IPC_RM && label == SPMM_PROTO_PAGE_FAULT)
+		return spmm_ipc_decode_page_fault(in, req);
 	return -SPMM_EBADPROTO;
 }

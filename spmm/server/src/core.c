@@ -49,17 +49,33 @@ static void ds_destroy(struct spmm_core *c, struct spmm_ds *d)
 
 void spmm_core_reap(struct spmm_core *c)
 {
+	/* Region maps first: a dead one lets go of its dataspaces. */
+	struct spmm_rm *m = c->all_rm;
+	while (m) {
+		struct spmm_rm *next = m->next;
+		if (!c->sys.gate_alive(c->sys.ctx, m->cap))
+			spmm_rm_destroy(c, m);
+		m = next;
+	}
 	struct spmm_ds *d = c->all_ds;
 	while (d) {
 		struct spmm_ds *next = d->next;
-		if (!c->sys.gate_alive(c->sys.ctx, d->cap))
+		if (!d->refs && !c->sys.gate_alive(c->sys.ctx, d->cap))
 			ds_destroy(c, d);
 		d = next;
 	}
 }
 
+void spmm_core_ds_unref(struct spmm_core *c, struct spmm_ds *d)
+{
+	if (--d->refs == 0 && !c->sys.gate_alive(c->sys.ctx, d->cap))
+		ds_destroy(c, d);
+}
+
 void spmm_core_fini(struct spmm_core *c)
 {
+	while (c->all_rm)
+		spmm_rm_destroy(c, c->all_rm);
 	while (c->all_ds)
 		ds_destroy(c, c->all_ds);
 }
@@ -108,7 +124,7 @@ static int ds_create(struct spmm_core *c, const struct spmm_factory *f,
 
 /* A copy_in source label: one of our dataspaces?  Labels come from the
  * kernel, but a factory's label is ours too: check, never trust. */
-static struct spmm_ds *ds_of_label(struct spmm_core *c, uint64_t obj)
+struct spmm_ds *spmm_core_ds_of_label(struct spmm_core *c, uint64_t obj)
 {
 	for (struct spmm_ds *d = c->all_ds; d; d = d->next)
 		if ((uint64_t)(uintptr_t)d == obj)
@@ -200,7 +216,8 @@ static int ds_request(struct spmm_core *c, struct spmm_ds *d,
 		spmm_ipc_encode_map_info(out);
 		return 0;
 	case SPMM_OP_DS_COPY_IN: {
-		struct spmm_ds *src = ds_of_label(c, req->copy_in.src_obj);
+		struct spmm_ds *src =
+		    spmm_core_ds_of_label(c, req->copy_in.src_obj);
 		if (!src)
 			return -SPMM_EINVAL;
 		r = spm_copy(c->e, d->space, req->copy_in.dst_offset,
@@ -300,7 +317,11 @@ static int dispatch(struct spmm_core *c, struct spmm_obj *o,
 	switch (req->op) {
 	case SPMM_OP_CREATE: {
 		int r = spmm_ipc_create_check(req);
-		return r ? r : ds_create(c, (struct spmm_factory *)o, req, out);
+		if (r)
+			return r;
+		if (req->create.protocol == SPMM_PROTO_RM)
+			return spmm_rm_create(c, out);
+		return ds_create(c, (struct spmm_factory *)o, req, out);
 	}
 	case SPMM_OP_META_NUM_INTERFACES:
 	case SPMM_OP_META_INTERFACE:
@@ -316,6 +337,9 @@ static int dispatch(struct spmm_core *c, struct spmm_obj *o,
 	case SPMM_OP_CTL_POLICY:
 		return control(c, o, req, out);
 	default:
+		if (o->kind == SPMM_IPC_RM)
+			return spmm_rm_request(c, (struct spmm_rm *)o, req,
+					       out);
 		return ds_request(c, (struct spmm_ds *)o, req, out);
 	}
 }

@@ -22,7 +22,7 @@
 #include "spm.h"
 
 struct spmm_obj {
-	int kind; /* SPMM_IPC_FACTORY or SPMM_IPC_DATASPACE */
+	int kind; /* enum spmm_ipc_kind */
 };
 
 struct spmm_factory {
@@ -40,8 +40,52 @@ struct spmm_ds {
 	uint64_t size;
 	uint64_t flags;
 	uint64_t cap;
+	unsigned refs; /* regions of region maps that show it */
 	struct spmm_ds *next;
 };
+
+/* A dataspace of another server that a region map shows (the loader
+ * attaches program text from the ROM this way): its capability, and the
+ * range of our address space its pages are mapped to before we pass them
+ * on.  Shared by the pieces of a region that detach split. */
+struct spmm_foreign {
+	uint64_t cap;
+	uint64_t base;	    /* our address of ds_offset */
+	uint64_t size;	    /* bytes reserved at base */
+	uint64_t ds_offset; /* dataspace offset the range starts at */
+	unsigned refs;
+};
+
+struct spmm_region {
+	uint64_t start, end; /* inclusive, page aligned */
+	uint32_t flags;	     /* region flags (SPMM_RM_F_*, rights) */
+	uint64_t offset;     /* dataspace offset of start */
+	struct spmm_ds *ds;  /* ours, or */
+	struct spmm_foreign *fd; /* someone else's, or neither (reserved) */
+	uint64_t client_cap; /* the client's name for the dataspace */
+};
+
+struct spmm_area {
+	uint64_t start, end; /* inclusive */
+	uint32_t flags;
+};
+
+/* A region map (L4Re::Rm): the regions and areas of one address space,
+ * sorted by start; the pager of that space's threads. */
+struct spmm_rm {
+	struct spmm_obj o;
+	uint64_t cap;
+	struct spmm_region *reg;
+	unsigned nreg, reg_room;
+	struct spmm_area *area;
+	unsigned narea, area_room;
+	struct spmm_rm *next;
+};
+
+/* Bounds on what one region map may hold (a client cannot make us
+ * allocate without limit). */
+#define SPMM_RM_REGIONS_MAX 1024
+#define SPMM_RM_AREAS_MAX   256
 
 struct spmm_sys {
 	void *ctx;
@@ -61,6 +105,20 @@ struct spmm_sys {
 	 * negative error.  NULL: foreign sources are refused. */
 	int (*read_foreign)(void *ctx, uint64_t src_off, void *buf,
 			    uint64_t len);
+	/* Region maps' foreign dataspaces.  foreign_new claims the
+	 * capability in the receive slot (*cap names it from now on) and
+	 * reserves `size` bytes of our address space at *base for its
+	 * pages; foreign_map asks the dataspace to map the page at
+	 * ds_offset to our address `local` with `rights` (SPMM_DS_*),
+	 * with a time limit; foreign_free unmaps the range (and so every
+	 * mapping passed on from it), frees it and drops the capability.
+	 * foreign_new NULL: foreign dataspaces are refused. */
+	int (*foreign_new)(void *ctx, uint64_t size, uint64_t *cap,
+			   uint64_t *base);
+	int (*foreign_map)(void *ctx, uint64_t cap, uint64_t ds_offset,
+			   uint64_t local, unsigned rights);
+	void (*foreign_free)(void *ctx, uint64_t cap, uint64_t base,
+			     uint64_t size);
 };
 
 struct spmm_core {
@@ -73,6 +131,14 @@ struct spmm_core {
 	 * bytes per page even while it is all zero.  0: no limit. */
 	uint64_t max_ds_size;
 	unsigned long long requests, errors;
+	/* Region maps: the virtual addresses a program may use, and areas
+	 * every new map starts with (the kernel's reserved ranges). */
+	struct spmm_rm *all_rm;
+	unsigned long nrm;
+	uint64_t rm_min, rm_max;
+	struct spmm_area rm_reserved[8];
+	unsigned n_rm_reserved;
+	unsigned long long page_faults;
 };
 
 void spmm_core_init(struct spmm_core *c, struct spm_engine *e,
@@ -86,8 +152,18 @@ void spmm_factory_init(struct spmm_factory *f, uint32_t domain,
 void spmm_core_handle(struct spmm_core *c, const struct spmm_ipc_in *in,
 		      struct spmm_ipc_out *out);
 
-/* A gate may have died: free every dataspace nobody holds any more. */
+/* A gate may have died: free every region map and dataspace nobody holds
+ * any more. */
 void spmm_core_reap(struct spmm_core *c);
+
+/* For core_rm.c: a region map stops showing d (frees it if nothing else
+ * holds it); a new region map; a request to one; destroying one. */
+void spmm_core_ds_unref(struct spmm_core *c, struct spmm_ds *d);
+struct spmm_ds *spmm_core_ds_of_label(struct spmm_core *c, uint64_t obj);
+int spmm_rm_create(struct spmm_core *c, struct spmm_ipc_out *out);
+int spmm_rm_request(struct spmm_core *c, struct spmm_rm *rm,
+		    const struct spmm_req *req, struct spmm_ipc_out *out);
+void spmm_rm_destroy(struct spmm_core *c, struct spmm_rm *rm);
 
 /* The statistics line for the log (no newline): the scan rate over the
  * last us_since microseconds, and the CPU time the monitor's thread used in

@@ -28,6 +28,7 @@
 #include <l4/sys/irq.h>
 #include <l4/sys/kernel_object.h>
 #include <l4/sys/kip.h>
+#include <l4/sys/memdesc.h>
 #include <l4/sys/rcv_endpoint.h>
 #include <l4/sys/task.h>
 #include <l4/sys/thread.h>
@@ -136,6 +137,114 @@ static int map_foreign(uint64_t src_off)
 	return 0;
 }
 
+/* ---- region maps' foreign dataspaces ----------------------------------- */
+
+/* The capability in the receive slot becomes the region's: a new slot
+ * takes the receive slot's place (the old one is not freed after this
+ * request), and `size` bytes of our address space take its pages. */
+static int foreign_new(void *ctx, uint64_t size, uint64_t *cap, uint64_t *base)
+{
+	(void)ctx;
+	l4_cap_idx_t fresh = l4re_util_cap_alloc();
+	if (l4_is_invalid_cap(fresh))
+		return -L4_ENOMEM;
+	l4_addr_t at = 0;
+	if (l4re_rm_reserve_area(&at, size, L4RE_RM_F_SEARCH_ADDR,
+				 L4_SUPERPAGESHIFT)) {
+		l4re_util_cap_free(fresh);
+		return -L4_ENOMEM;
+	}
+	*cap = rcv_cap;
+	*base = at;
+	rcv_cap = fresh;
+	return 0;
+}
+
+static int foreign_map(void *ctx, uint64_t cap, uint64_t ds_offset,
+		       uint64_t local, unsigned rights)
+{
+	(void)ctx;
+	l4_utcb_t *u = l4_utcb();
+	l4_msg_regs_t *mr = l4_utcb_mr_u(u);
+	l4_buf_regs_t *br = l4_utcb_br_u(u);
+	mr->mr[0] = SPMM_DS_OP_MAP;
+	mr->mr[1] = ds_offset;
+	mr->mr[2] = local;
+	mr->mr[3] = rights & SPMM_DS_RWX;
+	br->bdr = 0;
+	br->br[0] = L4_ITEM_MAP;
+	br->br[1] = l4_fpage(local, L4_PAGESHIFT, 0).raw;
+	br->br[2] = 0;
+	l4_timeout_s to = l4_timeout_from_us(FOREIGN_TIMEOUT_US);
+	l4_msgtag_t t = l4_ipc_call((l4_cap_idx_t)cap, u,
+				    l4_msgtag(SPMM_PROTO_DATASPACE, 4, 0, 0),
+				    l4_timeout(to, to));
+	if (l4_ipc_error(t, u) || l4_msgtag_label(t) < 0 ||
+	    l4_msgtag_items(t) != 1)
+		return -L4_EINVAL;
+	return 0;
+}
+
+/* Unmap [base, base + size) from us and everyone we passed it on to, in
+ * the largest aligned pieces. */
+static void unmap_range(l4_addr_t base, l4_addr_t size)
+{
+	while (size) {
+		unsigned o = L4_PAGESHIFT;
+		while (o < 40 && !(base & ((1ul << (o + 1)) - 1)) &&
+		       (1ul << (o + 1)) <= size)
+			o++;
+		l4_task_unmap(L4RE_THIS_TASK_CAP, l4_fpage(base, o, L4_FPAGE_RWX),
+			      L4_FP_ALL_SPACES);
+		base += 1ul << o;
+		size -= 1ul << o;
+	}
+}
+
+static void foreign_free(void *ctx, uint64_t cap, uint64_t base, uint64_t size)
+{
+	(void)ctx;
+	unmap_range(base, size);
+	l4re_rm_free_area(base);
+	l4re_util_cap_free_um((l4_cap_idx_t)cap);
+}
+
+/* Memory-descriptor types (the C API has no names for them; C++:
+ * L4::Kip::Mem_desc::Mem_type in l4sys/include/kip). */
+enum { KIP_MEM_CONVENTIONAL = 1, KIP_MEM_RESERVED = 2 };
+
+/* The addresses a program may use and the ranges the kernel keeps, from
+ * the KIP, as moe's region maps take them. */
+static void rm_limits(void)
+{
+	l4_kernel_info_t *kip = (l4_kernel_info_t *)l4re_kip();
+	l4_kernel_info_mem_desc_t *md = l4_kernel_info_get_mem_descs(kip);
+	unsigned n = l4_kernel_info_get_num_mem_descs(kip);
+	core.rm_min = L4_PAGESIZE;
+	core.rm_max = (1ull << 48) - 1;
+	core.n_rm_reserved = 0;
+	/* the first page stays unmapped: NULL-pointer accesses fault */
+	core.rm_reserved[core.n_rm_reserved++] =
+	    (struct spmm_area){.start = 0, .end = L4_PAGESIZE - 1};
+	for (unsigned i = 0; i < n; i++, md++) {
+		if (!l4_kernel_info_get_mem_desc_is_virtual(md))
+			continue;
+		l4_umword_t s = l4_kernel_info_get_mem_desc_start(md);
+		l4_umword_t e = l4_kernel_info_get_mem_desc_end(md);
+		int type = l4_kernel_info_get_mem_desc_type(md);
+		if (type == KIP_MEM_CONVENTIONAL) {
+			core.rm_min = s < L4_PAGESIZE ? L4_PAGESIZE : s;
+			core.rm_max = e;
+		} else if (type == KIP_MEM_RESERVED &&
+			   core.n_rm_reserved < 8) {
+			core.rm_reserved[core.n_rm_reserved++] =
+			    (struct spmm_area){.start = s,
+					       .end = e,
+					       .flags = SPMM_RM_F_RESERVED};
+		}
+	}
+}
+
 static int read_foreign(void *ctx, uint64_t src_off, void *buf, uint64_t len)
 {
 	(void)ctx;
@@ -193,8 +302,12 @@ static int setup(void)
 			       .gate_new = gate_new,
 			       .gate_free = gate_free,
 			       .gate_alive = gate_alive,
-			       .read_foreign = read_foreign};
+			       .read_foreign = read_foreign,
+			       .foreign_new = foreign_new,
+			       .foreign_map = foreign_map,
+			       .foreign_free = foreign_free};
 	spmm_core_init(&core, eng, &sys, args.verbose);
+	rm_limits();
 	core.max_ds_size = args.max_ds_mib << 20;
 	for (unsigned i = 0; i < args.nfactories; i++) {
 		struct spmm_factory *f = &factories[i];
