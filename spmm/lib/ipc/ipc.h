@@ -139,6 +139,10 @@ enum spmm_ipc_src {
 	SPMM_SRC_FOREIGN = 2, /* someone else's: mapped into our slot */
 };
 
+/* Region names longer than this are cut (moe keeps them whole; they only
+ * serve debugging listings). */
+#define SPMM_RM_NAME_MAX 40
+
 struct spmm_req {
 	int op;		 /* enum spmm_ipc_op */
 	uint64_t obj;	 /* gate label without the rights bits */
@@ -182,6 +186,9 @@ struct spmm_req {
 			unsigned align;	      /* log2 bytes */
 			uint64_t client_cap;  /* the client's name for the ds */
 			uint64_t backing_offset;
+			/* the region's name (debugging), cut to fit, no NUL */
+			char name[SPMM_RM_NAME_MAX];
+			unsigned name_len;
 			int src;	      /* enum spmm_ipc_src */
 			uint64_t src_obj;     /* SPMM_SRC_OWN: gate label */
 			unsigned src_rights;  /* SPMM_SRC_OWN: W and S */
@@ -378,6 +385,11 @@ void spmm_ipc_encode_rm_detach(struct spmm_ipc_out *out, long result,
 void spmm_ipc_encode_rm_find(struct spmm_ipc_out *out, uint64_t start,
 			     uint64_t size, uint32_t flags, uint64_t offset,
 			     uint64_t cap);
+
+/* get_info: label 0, words: the name's length with its NUL, the name
+ * and NUL (padded to a word), the backing offset. */
+void spmm_ipc_encode_rm_info(struct spmm_ipc_out *out, const char *name,
+			     unsigned len, uint64_t backing_offset);
 
 /* get_regions / get_areas: label n, then n entries of (start, end,
  * region flags as a 16-bit value padded to a word) or (start, end).

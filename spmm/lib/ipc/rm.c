@@ -51,17 +51,23 @@ static uint64_t rd_get(struct rd *r, unsigned size)
 }
 
 /* A string argument (L4::Ipc::String<>): a length word, then as many
- * bytes.  Only its extent matters to us. */
-static void rd_skip_string(struct rd *r)
+ * bytes (the last a NUL, if the client is well-behaved).  Up to `max`
+ * bytes before the first NUL go to buf. */
+static unsigned rd_string(struct rd *r, char *buf, unsigned max)
 {
 	uint64_t n = rd_get(r, 8);
 	if (r->err)
-		return;
+		return 0;
 	if (n > r->len - r->pos) {
 		r->err = -SPMM_EMSGTOOSHORT;
-		return;
+		return 0;
 	}
+	unsigned len = 0;
+	while (len < max && len < n && r->b[r->pos + len])
+		len++;
+	memcpy(buf, r->b + r->pos, len);
 	r->pos += (unsigned)n;
+	return len;
 }
 
 /* attach's dataspace: an optional item (none for reserved regions). */
@@ -98,7 +104,8 @@ static int decode_attach(const struct spmm_ipc_in *in, struct rd *r,
 	req->attach.offset = rd_get(r, 8);
 	req->attach.align = (unsigned)rd_get(r, 1);
 	req->attach.client_cap = rd_get(r, 8);
-	rd_skip_string(r);
+	req->attach.name_len =
+	    rd_string(r, req->attach.name, sizeof(req->attach.name));
 	req->attach.backing_offset = rd_get(r, 8);
 	if (r->err)
 		return r->err;
@@ -197,6 +204,18 @@ void spmm_ipc_encode_rm_find(struct spmm_ipc_out *out, uint64_t start,
 	out->mr[2] = flags; /* a 32-bit value in the low half */
 	out->mr[3] = offset;
 	out->mr[4] = cap;
+}
+
+void spmm_ipc_encode_rm_info(struct spmm_ipc_out *out, const char *name,
+			     unsigned len, uint64_t backing_offset)
+{
+	if (len > SPMM_RM_NAME_MAX)
+		len = SPMM_RM_NAME_MAX;
+	unsigned name_words = (len + 1 + 7) / 8;
+	spmm_ipc_reply(out, 0, 2 + name_words, 0);
+	out->mr[0] = len + 1;
+	memcpy(&out->mr[1], name, len); /* the rest (and the NUL) is 0 */
+	out->mr[1 + name_words] = backing_offset;
 }
 
 void spmm_ipc_encode_rm_regions(struct spmm_ipc_out *out,

@@ -63,6 +63,9 @@ struct spmm_region {
 	struct spmm_ds *ds;  /* ours, or */
 	struct spmm_foreign *fd; /* someone else's, or neither (reserved) */
 	uint64_t client_cap; /* the client's name for the dataspace */
+	uint64_t backing_offset; /* get_info: where the content came from */
+	char name[SPMM_RM_NAME_MAX]; /* get_info: for debugging */
+	unsigned name_len;
 };
 
 struct spmm_area {

@@ -217,7 +217,10 @@ static int rm_attach(struct spmm_core *c, struct spmm_rm *rm,
 
 	struct spmm_region n = {.flags = rflags,
 				.offset = req->attach.offset,
-				.client_cap = req->attach.client_cap};
+				.client_cap = req->attach.client_cap,
+				.backing_offset = req->attach.backing_offset,
+				.name_len = req->attach.name_len};
+	memcpy(n.name, req->attach.name, n.name_len);
 	int reserved = (rflags & (SPMM_RM_F_RESERVED | SPMM_RM_F_KERNEL)) != 0;
 	if (!reserved) {
 		if (req->attach.src == SPMM_SRC_OWN) {
@@ -323,6 +326,7 @@ static int rm_detach(struct spmm_core *c, struct spmm_rm *rm,
 			region_free_range(c, g, 0, cut);
 		g->start = b + 1;
 		g->offset += cut;
+		g->backing_offset += cut;
 		rstart = old.start;
 		rsize = cut;
 		res = SPMM_RM_KEPT_DS;
@@ -341,6 +345,7 @@ static int rm_detach(struct spmm_core *c, struct spmm_rm *rm,
 		struct spmm_region tail = old;
 		tail.start = b + 1;
 		tail.offset = old.offset + (b + 1 - old.start);
+		tail.backing_offset = old.backing_offset + (b + 1 - old.start);
 		g->end = a - 1;
 		if (tail.ds)
 			tail.ds->refs++;
@@ -536,8 +541,15 @@ int spmm_rm_request(struct spmm_core *c, struct spmm_rm *rm,
 	case SPMM_OP_RM_GET_AREAS:
 		rm_list(rm, 1, req->at.addr, out);
 		return 0;
-	case SPMM_OP_RM_GET_INFO:
-		return -SPMM_ENOSYS; /* names are not kept (as moe) */
+	case SPMM_OP_RM_GET_INFO: {
+		struct spmm_region *g = region_overlap(rm, req->at.addr,
+						       req->at.addr);
+		if (!g)
+			return -SPMM_ENOENT;
+		spmm_ipc_encode_rm_info(out, g->name, g->name_len,
+					g->backing_offset);
+		return 0;
+	}
 	case SPMM_OP_PAGE_FAULT:
 		return rm_page_fault(c, rm, req, out);
 	default:
