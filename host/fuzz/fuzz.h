@@ -150,6 +150,39 @@ static inline bool fuzz_req_equal(const struct spmm_req *a,
 		return a->iface.index == b->iface.index;
 	case SPMM_OP_META_SUPPORTS:
 		return a->supports.protocol == b->supports.protocol;
+	case SPMM_OP_RM_ATTACH:
+		return a->attach.start == b->attach.start &&
+		       a->attach.size == b->attach.size &&
+		       a->attach.flags == b->attach.flags &&
+		       a->attach.offset == b->attach.offset &&
+		       a->attach.align == b->attach.align &&
+		       a->attach.client_cap == b->attach.client_cap &&
+		       a->attach.backing_offset == b->attach.backing_offset &&
+		       a->attach.name_len == b->attach.name_len &&
+		       !memcmp(a->attach.name, b->attach.name,
+			       a->attach.name_len) &&
+		       a->attach.src == b->attach.src &&
+		       a->attach.src_obj == b->attach.src_obj &&
+		       a->attach.src_rights == b->attach.src_rights;
+	case SPMM_OP_RM_DETACH:
+		return a->detach.addr == b->detach.addr &&
+		       a->detach.size == b->detach.size &&
+		       a->detach.flags == b->detach.flags;
+	case SPMM_OP_RM_FIND:
+		return a->find.addr == b->find.addr &&
+		       a->find.size == b->find.size;
+	case SPMM_OP_RM_RESERVE_AREA:
+		return a->area.start == b->area.start &&
+		       a->area.size == b->area.size &&
+		       a->area.flags == b->area.flags &&
+		       a->area.align == b->area.align;
+	case SPMM_OP_RM_FREE_AREA:
+	case SPMM_OP_RM_GET_REGIONS:
+	case SPMM_OP_RM_GET_AREAS:
+	case SPMM_OP_RM_GET_INFO:
+		return a->at.addr == b->at.addr;
+	case SPMM_OP_PAGE_FAULT:
+		return a->pf.pfa == b->pf.pfa && a->pf.pc == b->pf.pc;
 	default:
 		return true;
 	}
@@ -219,7 +252,7 @@ static inline int fuzz_decode_consistent(const struct spmm_ipc_in *in,
 {
 	int e = decode(in, r);
 	FUZZ_CHECK(decode(in, again) == e);
-	for (int kind = SPMM_IPC_FACTORY; kind <= SPMM_IPC_DATASPACE; kind++) {
+	for (int kind = SPMM_IPC_FACTORY; kind <= SPMM_IPC_RM; kind++) {
 		if (!(kinds & (1u << (kind - 1))))
 			continue;
 		int er = spmm_ipc_decode(in, kind, routed);

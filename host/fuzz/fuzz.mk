@@ -11,8 +11,8 @@
 # line per target and fails if any target crashed.
 
 FUZZ_DIR     := $(HOST_DIR)/fuzz
-FUZZ_TARGETS := fuzz_factory fuzz_dataspace fuzz_meta fuzz_control fuzz_args \
-                fuzz_server
+FUZZ_TARGETS := fuzz_factory fuzz_dataspace fuzz_meta fuzz_control fuzz_rm \
+                fuzz_args fuzz_server
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer,address,undefined \

@@ -1,6 +1,7 @@
 /*
- * fuzz_factory.c - libFuzzer target: Factory::create decoding, the S
- * check and the create reply (input layout in fuzz.h, no parameters).
+ * fuzz_factory.c - libFuzzer target: Factory::create decoding (of a
+ * dataspace or a region map), the S check and the create reply (input
+ * layout in fuzz.h, no parameters).
  */
 #include "fuzz.h"
 
@@ -10,12 +11,21 @@ static void check_create(const struct spmm_ipc_in *in, const struct spmm_req *r)
 	FUZZ_CHECK(r->op == SPMM_OP_CREATE);
 	FUZZ_CHECK(spmm_ipc_tag_label(in->tag) == SPMM_PROTO_FACTORY);
 	FUZZ_CHECK(spmm_ipc_tag_items(in->tag) == 0);
-	FUZZ_CHECK(r->create.protocol == SPMM_PROTO_DATASPACE);
-	FUZZ_CHECK(r->create.size > 0 && r->create.size <= (uint64_t)INT64_MAX);
-	FUZZ_CHECK(r->create.align < 64);
+	FUZZ_CHECK(r->create.protocol == SPMM_PROTO_DATASPACE ||
+		   r->create.protocol == SPMM_PROTO_RM);
+	FUZZ_CHECK((int64_t)in->mr[0] == r->create.protocol);
 	/* every argument takes at least its tag word, after MR0 */
-	FUZZ_CHECK(r->create.nargs >= 1 &&
-		   r->create.nargs < spmm_ipc_tag_words(in->tag));
+	FUZZ_CHECK(r->create.nargs < spmm_ipc_tag_words(in->tag));
+	if (r->create.protocol == SPMM_PROTO_DATASPACE) {
+		FUZZ_CHECK(r->create.size > 0 &&
+			   r->create.size <= (uint64_t)INT64_MAX);
+		FUZZ_CHECK(r->create.align < 64);
+		FUZZ_CHECK(r->create.nargs >= 1);
+	} else {
+		/* a region map: no argument is read */
+		FUZZ_CHECK(r->create.size == 0 && r->create.flags == 0 &&
+			   r->create.align == 0);
+	}
 
 	int c = spmm_ipc_create_check(r);
 	FUZZ_CHECK(c == (r->rights & SPMM_CAP_FPAGE_S ? 0 : -SPMM_EPERM));

@@ -1,7 +1,8 @@
 /*
  * fuzz_server.c - the server core (the code the L4Re server runs) behind
  * its gates: the input is a sequence of messages, each sent to the
- * factory or to one of the dataspaces created so far, with any label,
+ * factory or to one of the dataspaces or region maps created so far
+ * (factory, dataspace, Rm, page-fault and other labels), with any label,
  * rights, words and items.  Every few messages a client drops a
  * capability or the scanner runs.  The engine's invariants and the frame
  * accounting must hold throughout, and every answer must be a result or
@@ -44,7 +45,8 @@ static void check(struct spm_engine *e, struct sim *sim)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const long labels[] = {-15, -21, 0x4000, 0x5350, 0, -1, 7, -39};
+	static const long labels[] = {-15, -21, 0x4000, 0x5350, 0,
+				      -1,  7,	-39,	0x4005, -2};
 	struct sim sim;
 	struct spm_platform pl;
 	struct spm_engine *e;
@@ -59,6 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spmm_core c;
 	spmm_core_init(&c, e, &sys, 0);
 	c.max_ds_size = 64ull << 20;
+	c.rm_min = 4096;
+	c.rm_max = (1ull << 40) - 1;
 	struct spmm_factory fac;
 	spmm_factory_init(&fac, 1, "f");
 
@@ -69,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&in, 0, sizeof(in));
 		unsigned words = (unsigned)(take(&s, 1) % 12);
 		unsigned items = (unsigned)(ctl >> 8) % 3;
-		in.tag = spmm_ipc_tag(labels[ctl % 8], words, items, 0);
+		in.tag = spmm_ipc_tag(labels[ctl % 10], words, items, 0);
 		/* the object: the factory, or a live dataspace */
 		uintptr_t obj = (uintptr_t)&fac;
 		unsigned pick = (unsigned)(ctl >> 3) % 8;
@@ -98,6 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	spmm_core_fini(&c);
 	check(e, &sim);
+	if (h.foreign_live) /* a region map leaked a foreign capability */
+		abort();
 	spm_engine_destroy(e);
 	sim_fini(&sim);
 	return 0;

@@ -224,10 +224,11 @@ void spmm_ipc_encode_rm_regions(struct spmm_ipc_out *out,
 	if (n > SPMM_RM_MAX_REGIONS)
 		n = SPMM_RM_MAX_REGIONS;
 	spmm_ipc_reply(out, (long)n, 3 * n, 0);
-	for (unsigned i = 0; i < n; i++) {
-		out->mr[3 * i] = e[i].start;
-		out->mr[3 * i + 1] = e[i].end;
-		out->mr[3 * i + 2] = e[i].flags & SPMM_RM_F_REGION_MASK;
+	uint64_t *w = out->mr;
+	for (unsigned i = 0; i < n; i++, w += 3) {
+		w[0] = e[i].start;
+		w[1] = e[i].end;
+		w[2] = e[i].flags & SPMM_RM_F_REGION_MASK;
 	}
 }
 
@@ -237,8 +238,9 @@ void spmm_ipc_encode_rm_areas(struct spmm_ipc_out *out,
 	if (n > SPMM_RM_MAX_AREAS)
 		n = SPMM_RM_MAX_AREAS;
 	spmm_ipc_reply(out, (long)n, 2 * n, 0);
-	for (unsigned i = 0; i < n; i++) {
-		out->mr[2 * i] = e[i].start;
-		out->mr[2 * i + 1] = e[i].end;
+	uint64_t *w = out->mr;
+	for (unsigned i = 0; i < n; i++, w += 2) {
+		w[0] = e[i].start;
+		w[1] = e[i].end;
 	}
 }
