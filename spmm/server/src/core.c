@@ -375,7 +375,7 @@ void spmm_core_stats_line(const struct spmm_core *c, char *buf, size_t len,
 		 "volatile=%llu cow=%llu saved_mib=%llu.%llu scan_rate=%llu "
 		 "full_scans=%llu frames=%llu dataspaces=%lu requests=%llu "
 		 "errors=%llu alloc_failures=%llu cpu_pct=%llu.%llu "
-		 "cpu_ms=%llu",
+		 "cpu_ms=%llu region_maps=%lu page_faults=%llu",
 		 (unsigned long long)st.pages_shared,
 		 (unsigned long long)st.pages_sharing,
 		 (unsigned long long)st.zero_pages,
@@ -387,5 +387,6 @@ void spmm_core_stats_line(const struct spmm_core *c, char *buf, size_t len,
 		 c->errors, (unsigned long long)st.alloc_failures,
 		 (unsigned long long)(cpu_pct10 / 10),
 		 (unsigned long long)(cpu_pct10 % 10),
-		 (unsigned long long)(cpu_us_total / 1000));
+		 (unsigned long long)(cpu_us_total / 1000), c->nrm,
+		 c->page_faults);
 }
