@@ -104,6 +104,7 @@ int main(void)
 	checks_clear(&x);
 	checks_info_map(&x);
 	checks_allocate_copy(&x);
+	checks_region_map(&x);
 	checks_protocol_errors(&x);
 	checks_drop_cap(&x);
 	checks_exhaustion(&x);

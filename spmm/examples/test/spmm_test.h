@@ -16,7 +16,8 @@
  *   content.c  test dataspaces: create, attach, a model of what each byte
  *              must read, page patterns, verification;
  *   check_*.c  the checks, one file per kind of behaviour: protocol,
- *              create, merge (with COW and clear), dataspace, lifetime;
+ *              create, merge (with COW and clear), dataspace, lifetime,
+ *              domains, region maps;
  *   main.c     reporting and the order of the groups.
  *
  * Before it reads or writes a page of spmm memory, the program sends the
@@ -174,5 +175,6 @@ void checks_drop_cap(struct ctx *x);
 void checks_exhaustion(struct ctx *x);
 void checks_fault_path(struct ctx *x);
 void checks_domains(struct ctx *x);
+void checks_region_map(struct ctx *x);
 
 #endif
