@@ -86,6 +86,12 @@ static void h_foreign_free(void *ctx, uint64_t cap, uint64_t base,
 	h->foreign_live--;
 }
 
+static void h_forget_label(void *ctx, uint64_t label)
+{
+	struct host_sys *h = ctx;
+	h->forgotten[h->nforgotten++ % 16] = label;
+}
+
 void host_sys_ops(struct host_sys *h, struct spmm_sys *sys)
 {
 	*sys = (struct spmm_sys){.ctx = h,
@@ -97,7 +103,8 @@ void host_sys_ops(struct host_sys *h, struct spmm_sys *sys)
 				 .read_foreign = NULL,
 				 .foreign_new = h_foreign_new,
 				 .foreign_map = h_foreign_map,
-				 .foreign_free = h_foreign_free};
+				 .foreign_free = h_foreign_free,
+				 .forget_label = h_forget_label};
 }
 
 uint64_t host_sys_label_of(const struct host_sys *h, uint64_t cap)

@@ -23,6 +23,9 @@ struct host_sys {
 	unsigned long foreign_maps;
 	int foreign_map_fail; /* the foreign server does not answer */
 	uint64_t last_foreign_map[3]; /* cap, ds offset, local address */
+	/* labels whose queued requests were redirected (the last few) */
+	uint64_t forgotten[16];
+	unsigned long nforgotten;
 };
 
 void host_sys_ops(struct host_sys *h, struct spmm_sys *sys);

@@ -395,6 +395,79 @@ static void many_clients(void)
 	world_fini(&w);
 }
 
+/* A request queued through a gate whose object is freed meanwhile (the
+ * client dropped the capability while it waited) comes with the dead
+ * object's label and gets -L4_ENOENT; the freed object's label is
+ * handed to the kernel for rewriting before the memory goes. */
+static void requests_after_the_gate_died(void)
+{
+	struct world w;
+	world_init(&w, 0);
+	struct spmm_ds *a = create(&w, 0, 8192);
+	struct spmm_ds *b = create(&w, 0, 8192);
+	if (!a || !b)
+		return;
+	uint64_t cap = 0;
+	for (unsigned i = 0; i < w.h.ngates; i++)
+		if (w.h.label[i] == (uint64_t)(uintptr_t)a)
+			cap = (uint64_t)(i + 1) << 12;
+	host_sys_kill(&w.h, cap);
+	unsigned long before = w.h.nforgotten;
+	spmm_core_reap(&w.core);
+	CHECK(w.h.nforgotten == before + 1 &&
+		  w.h.forgotten[before % 16] == (uint64_t)(uintptr_t)a,
+	      "the dead object's label was not redirected");
+	struct spmm_ipc_out out;
+	for (uint64_t op = 0; op < 8; op++)
+		CHECK(ds_call(&w, (struct spmm_ds *)(void *)&spmm_dead_obj,
+			      op & 1, op, 0, 4096, 0, &out) == -SPMM_ENOENT,
+		      "op %llu through a dead gate", (unsigned long long)op);
+	CHECK(w.core.dead_requests == 8, "counted");
+	CHECK(ds_call(&w, b, 1, SPMM_DS_OP_INFO, 0, 0, 0, &out) == 0,
+	      "the other client is served");
+	invariants(&w, "dead gate");
+	world_fini(&w);
+}
+
+/* A create whose reply cannot be delivered (the client died, or gave no
+ * receive buffer) must not leave a dataspace nobody can ever reach. */
+static void create_reply_lost(void)
+{
+	struct world w;
+	world_init(&w, 0);
+	struct spmm_ds *a = create(&w, 0, 1 << 20);
+	if (!a)
+		return;
+	unsigned long nds = w.core.nds;
+	struct spm_stats st0, st1;
+	spm_stats(w.v.e, &st0);
+	struct spmm_ds *b = create(&w, 0, 1 << 20);
+	CHECK(b && w.core.nds == nds + 1, "created");
+	spmm_core_reply_failed(&w.core);
+	spm_stats(w.v.e, &st1);
+	CHECK(w.core.nds == nds && st1.pages_total == st0.pages_total &&
+		  w.core.lost_creates == 1,
+	      "the unreachable dataspace is freed: %lu dataspaces",
+	      w.core.nds);
+	/* after any other request nothing is freed */
+	struct spmm_ipc_out out;
+	CHECK(ds_call(&w, a, 1, SPMM_DS_OP_MAP, 0, 0, SPMM_DS_R, &out) == 0,
+	      "map");
+	spmm_core_reply_failed(&w.core);
+	CHECK(w.core.nds == nds, "a failed map reply frees nothing");
+	/* a region map's create reply lost */
+	uint64_t mr[1] = {SPMM_PROTO_RM};
+	CHECK(call(&w, &w.fac[0], SPMM_CAP_FPAGE_S, SPMM_PROTO_FACTORY, mr, 1,
+		   0, &out) == 0 &&
+		  w.core.nrm == 1,
+	      "rm created");
+	spmm_core_reply_failed(&w.core);
+	CHECK(w.core.nrm == 0, "and freed");
+	invariants(&w, "lost create");
+	world_fini(&w);
+}
+
 TESTS_MAIN(T(create_map_write_merge), T(domains_do_not_merge), T(secure_domain),
 	   T(garbage_everywhere), T(exhaustion_and_recovery),
-	   T(gate_creation_failure), T(many_clients))
+	   T(gate_creation_failure), T(many_clients),
+	   T(requests_after_the_gate_died), T(create_reply_lost))

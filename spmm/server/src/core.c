@@ -28,10 +28,15 @@ void spmm_factory_init(struct spmm_factory *f, uint32_t domain,
 	f->name = name;
 }
 
+struct spmm_obj spmm_dead_obj; /* kind 0: no protocol */
+
 /* ---- dataspaces ------------------------------------------------------ */
 
 static void ds_destroy(struct spmm_core *c, struct spmm_ds *d)
 {
+	c->sys.forget_label(c->sys.ctx, (uint64_t)(uintptr_t)d);
+	if (c->created == &d->o)
+		c->created = NULL;
 	spm_space_destroy(c->e, d->space);
 	c->sys.window_free(c->sys.ctx, d->win);
 	c->sys.gate_free(c->sys.ctx, d->cap);
@@ -119,6 +124,7 @@ static int ds_create(struct spmm_core *c, const struct spmm_factory *f,
 		       (void *)d, (unsigned long long)d->size, f->domain,
 		       f->name);
 	spmm_ipc_encode_create(out, d->cap);
+	c->created = &d->o;
 	return 0;
 }
 
@@ -344,12 +350,32 @@ static int dispatch(struct spmm_core *c, struct spmm_obj *o,
 	}
 }
 
+void spmm_core_reply_failed(struct spmm_core *c)
+{
+	struct spmm_obj *o = c->created;
+	if (!o)
+		return;
+	c->created = NULL;
+	c->lost_creates++;
+	if (o->kind == SPMM_IPC_RM)
+		spmm_rm_destroy(c, (struct spmm_rm *)o);
+	else
+		ds_destroy(c, (struct spmm_ds *)o);
+}
+
 void spmm_core_handle(struct spmm_core *c, const struct spmm_ipc_in *in,
 		      struct spmm_ipc_out *out)
 {
 	struct spmm_obj *o = (struct spmm_obj *)(uintptr_t)(in->label & ~3ull);
 	struct spmm_req req;
 	c->requests++;
+	c->created = NULL;
+	if (o == &spmm_dead_obj) {
+		c->errors++;
+		c->dead_requests++;
+		spmm_ipc_encode_ret(out, -SPMM_ENOENT);
+		return;
+	}
 	int r = spmm_ipc_decode(in, o->kind, &req);
 	if (!r)
 		r = dispatch(c, o, &req, out);

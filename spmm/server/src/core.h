@@ -122,7 +122,15 @@ struct spmm_sys {
 			   uint64_t local, unsigned rights);
 	void (*foreign_free)(void *ctx, uint64_t cap, uint64_t base,
 			     uint64_t size);
+	/* An object is about to be freed: requests that are still queued
+	 * with its label (sent before its gate died) must arrive with the
+	 * label of spmm_dead_obj instead (l4_thread_modify_sender). */
+	void (*forget_label)(void *ctx, uint64_t label);
 };
+
+/* What requests through a gate whose object is gone are delivered to:
+ * they are answered -L4_ENOENT. */
+extern struct spmm_obj spmm_dead_obj;
 
 struct spmm_core {
 	struct spm_engine *e;
@@ -142,6 +150,10 @@ struct spmm_core {
 	struct spmm_area rm_reserved[8];
 	unsigned n_rm_reserved;
 	unsigned long long page_faults;
+	/* The object the current request created (its reply carries the
+	 * only capability to it), NULL if none. */
+	struct spmm_obj *created;
+	unsigned long long dead_requests, lost_creates;
 };
 
 void spmm_core_init(struct spmm_core *c, struct spm_engine *e,
@@ -154,6 +166,11 @@ void spmm_factory_init(struct spmm_factory *f, uint32_t domain,
 /* Answer one request to the object named by in->label. */
 void spmm_core_handle(struct spmm_core *c, const struct spmm_ipc_in *in,
 		      struct spmm_ipc_out *out);
+
+/* The reply to the last request could not be sent (the client is gone or
+ * gave no receive buffer): an object it created is freed, since nobody
+ * can ever hold it. */
+void spmm_core_reply_failed(struct spmm_core *c);
 
 /* A gate may have died: free every region map and dataspace nobody holds
  * any more. */

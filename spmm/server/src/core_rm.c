@@ -583,11 +583,15 @@ int spmm_rm_create(struct spmm_core *c, struct spmm_ipc_out *out)
 	if (c->verbose)
 		printf("spmm: region map %p\n", (void *)rm);
 	spmm_ipc_encode_create(out, rm->cap);
+	c->created = &rm->o;
 	return 0;
 }
 
 void spmm_rm_destroy(struct spmm_core *c, struct spmm_rm *rm)
 {
+	c->sys.forget_label(c->sys.ctx, (uint64_t)(uintptr_t)rm);
+	if (c->created == &rm->o)
+		c->created = NULL;
 	for (struct spmm_rm **p = &c->all_rm; *p; p = &(*p)->next)
 		if (*p == rm) {
 			*p = rm->next;

@@ -213,6 +213,18 @@ static void foreign_free(void *ctx, uint64_t cap, uint64_t base, uint64_t size)
  * L4::Kip::Mem_desc::Mem_type in l4sys/include/kip). */
 enum { KIP_MEM_CONVENTIONAL = 1, KIP_MEM_RESERVED = 2 };
 
+/* Requests still queued through a gate whose object we free now carry a
+ * label that will be gone: the kernel rewrites them to the dead object's
+ * (rights bits kept). */
+static void forget_label(void *ctx, uint64_t label)
+{
+	(void)ctx;
+	l4_msgtag_t t = l4_thread_modify_sender_start();
+	l4_thread_modify_sender_add(~3ul, (l4_umword_t)label, ~3ul,
+				    (l4_umword_t)&spmm_dead_obj, &t);
+	l4_thread_modify_sender_commit(l4re_env()->main_thread, t);
+}
+
 /* The addresses a program may use and the ranges the kernel keeps, from
  * the KIP, as moe's region maps take them. */
 static void rm_limits(void)
@@ -305,7 +317,8 @@ static int setup(void)
 			       .read_foreign = read_foreign,
 			       .foreign_new = foreign_new,
 			       .foreign_map = foreign_map,
-			       .foreign_free = foreign_free};
+			       .foreign_free = foreign_free,
+			       .forget_label = forget_label};
 	spmm_core_init(&core, eng, &sys, args.verbose);
 	rm_limits();
 	core.max_ds_size = args.max_ds_mib << 20;
@@ -424,6 +437,15 @@ static void run(void)
 		reply.raw = (l4_mword_t)out.tag;
 		tag = l4_ipc_reply_and_wait(u, reply, &label,
 					    wait_until(next_scan));
+		/* An error with bit 0 clear is one of the send phase: the
+		 * reply did not arrive. */
+		if (l4_ipc_error(tag, u) &&
+		    !(l4_utcb_tcr_u(u)->error & L4_IPC_SND_ERR_MASK)) {
+			spmm_core_reply_failed(&core);
+			/* that used the UTCB: receive afresh */
+			arm_receive(u);
+			tag = l4_ipc_wait(u, &label, wait_until(next_scan));
+		}
 	}
 }
 
