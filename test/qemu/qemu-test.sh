@@ -33,6 +33,14 @@
 #                   "Hello World!"; spmm logged a stats line with
 #                   sharing > 0.  (On an unpatched snapshot ned cannot
 #                   start programs on spmm memory; see conf/spmm-hello.cfg.)
+#       spmm-stress: (conf/spmm-stress.cfg: 6 workers and 8 dying clients
+#                   at once, spmm/examples/stress) spmm started and logged
+#                   sharing > 0; no crash anywhere in the log; each worker
+#                   printed "spmm-stress worker I: N passed, 0 failed";
+#                   every dier that lived to print a summary says 0
+#                   failed; the watcher's verdict, the run's last client
+#                   line, is "spmm-stress: N passed, 0 failed"; spmm
+#                   logged a stats line after it.
 #     A run also ends GRACE (15) seconds after the clients are through,
 #     or as soon as the log shows a crash (FATAL, lua error, ...).
 #
@@ -44,8 +52,7 @@
 # Without FIASCO_OBJ, the value the tree's Makeconf.boot sets is used.
 #
 # Environment: L4RE_OBJ, FIASCO_OBJ, L4DIR (optional), ENTRIES (default
-# "spmm-test"; "spmm-test spmm-hello" adds the stock programs, which need
-# moe's region map to take spmm's dataspaces: not possible unpatched yet),
+# "spmm-test spmm-hello spmm-stress", about 40 s of QEMU here),
 # QEMU (default qemu-system-aarch64),
 # QEMU_TIMEOUT (default 120), KEEP=1 keeps the temporary directory.
 
@@ -53,7 +60,7 @@ set -u
 
 L4RE_OBJ=${L4RE_OBJ:-}
 FIASCO_OBJ=${FIASCO_OBJ:-}
-ENTRIES=${ENTRIES:-"spmm-test"}
+ENTRIES=${ENTRIES:-"spmm-test spmm-hello spmm-stress"}
 QEMU=${QEMU:-qemu-system-aarch64}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-120}
 
@@ -261,10 +268,79 @@ check_spmm_hello() {
 	done
 }
 
+# ---- spmm-stress (conf/spmm-stress.cfg, spmm/examples/stress) ---------------
+# Over when the watcher printed the run's verdict, "spmm-stress: N passed,
+# N failed"; done when spmm has also logged a statistics line after it.
+over_stress() {
+	grep -q 'spmm-stress: [0-9]* passed, [0-9]* failed' "$1"
+}
+stats_after_verdict() {
+	awk '/spmm-stress: [0-9]+ passed, [0-9]+ failed/ { v = 1 }
+	     v && /spmm: stats / { s = 1 } END { exit !s }' "$1"
+}
+done_stress() { over_stress "$1" && stats_after_verdict "$1"; }
+
+summary_ok() { # "<who>: N passed, N failed" line -> 0 if N failed is 0
+	echo "$1" | grep -q ': [0-9]* passed, 0 failed' &&
+		! echo "$1" | grep -q ': 0 passed'
+}
+
+check_spmm_stress() {
+	log=$LOGDIR/spmm-stress.log
+	show "$log" 'spmm:|^watch |spmm-stress [^|]*: ([0-9]* passed|[0-9]* rounds:|exit)|spmm-stress.cfg|FAIL |FATAL: (Fatal|Binary)|Unhandled|page fault|lua'
+	check_common spmm-stress "$log"
+	crash=$(grep -m 1 -E 'FATAL|Unhandled exception|mapping for page fault failed|KERNEL PANIC|lua error|stack traceback' "$log")
+	if [ -z "$crash" ]; then
+		pass spmm-stress/no_crash
+	else
+		fail spmm-stress/no_crash "$crash"
+	fi
+	nw=$(sed -n 's/.*spmm-stress: watching \([0-9]*\) workers.*/\1/p' "$log" | head -n 1)
+	[ -n "$nw" ] && [ "$nw" -gt 0 ] ||
+		fail spmm-stress/workers "the watcher never said how many workers run"
+	i=1
+	while [ "$i" -le "${nw:-0}" ]; do
+		line=$(grep -o "spmm-stress worker $i: [0-9]* passed, [0-9]* failed" "$log" | tail -n 1)
+		if [ -z "$line" ]; then
+			fail "spmm-stress/worker$i" "no summary line (crashed or hung?)"
+		elif summary_ok "$line"; then
+			pass "spmm-stress/worker$i"
+		else
+			fail "spmm-stress/worker$i" "$line"
+		fi
+		i=$((i + 1))
+	done
+	# A dier prints its summary unless ned killed it first.
+	nd=$(grep -c 'spmm-stress dier [0-9]*: [0-9]* passed, [0-9]* failed' "$log")
+	bad=$(grep -o 'spmm-stress dier [0-9]*: [0-9]* passed, [0-9]* failed' "$log" |
+		grep -v ', 0 failed' | head -n 1)
+	if [ "$nd" -gt 0 ] && [ -z "$bad" ]; then
+		pass "spmm-stress/diers"
+	else
+		fail spmm-stress/diers "${bad:-no dier printed a summary line}"
+	fi
+	line=$(grep -o 'spmm-stress: [0-9]* passed, [0-9]* failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		fail spmm-stress/verdict "no verdict from the watcher (crashed or hung?)"
+	elif summary_ok "$line"; then
+		pass spmm-stress/verdict
+	else
+		fail spmm-stress/verdict "$line"
+	fi
+	if stats_after_verdict "$log"; then
+		pass spmm-stress/serving_after_run
+	else
+		fail spmm-stress/serving_after_run "no statistics line from spmm after the verdict"
+	fi
+	grep 'spmm: stats ' "$log" | tail -n 1 | sed -n \
+		's/.*requests=\([0-9]*\) errors=\([0-9]*\).*/  (spmm answered \1 requests in all, \2 of them with an error)/p'
+}
+
 for e in $ENTRIES; do
 	case $e in
 	spmm-test) kind=test check_fn=check_spmm_test ;;
 	spmm-hello) kind=hello check_fn=check_spmm_hello ;;
+	spmm-stress) kind=stress check_fn=check_spmm_stress ;;
 	*) fail "$e" "unknown entry"; continue ;;
 	esac
 	if ! build_image "$e"; then

@@ -6,7 +6,8 @@
 # spmm-hello entries of conf/spm_modules.list in QEMU and checks the logs
 # (see test/qemu/qemu-test.sh).  Without L4RE_OBJ it says it skipped and
 # succeeds.  Optional: L4DIR=<L4Re sources> if the build directory has no
-# `source` link, QEMU_TIMEOUT=<s> (default 120), ENTRIES="spmm-test".
+# `source` link, QEMU_TIMEOUT=<s> (default 120), ENTRIES="spmm-test
+# spmm-stress" (the default).
 
 L4RE_OBJ   ?=
 FIASCO_OBJ ?=
