@@ -19,8 +19,8 @@
 #     into the user's tree.
 #  2. Writes a Makeconf.boot snippet into a temporary directory
 #     (MODULE_SEARCH_PATH: FIASCO_OBJ, this repository's conf/, the tree's
-#     pkg/hello) and builds the images of the entries spmm-test and
-#     spmm-hello of conf/spm_modules.list into that directory
+#     pkg/hello) and builds the images of the entries (ENTRIES) of
+#     conf/spm_modules.list into that directory
 #     (make elfimage, the snippet read through MAKEFILES; the user's own
 #     Makeconf.boot is still read after it).
 #  3. Boots each image in qemu-system-aarch64 -M virt,virtualization=true
@@ -31,8 +31,9 @@
 #                   0 failed"; spmm logged a stats line with sharing > 0;
 #       spmm-hello: spmm started; hello1..hello3 each printed
 #                   "Hello World!"; spmm logged a stats line with
-#                   sharing > 0.  (On an unpatched snapshot ned cannot
-#                   start programs on spmm memory; see conf/spmm-hello.cfg.)
+#                   sharing > 0.  (The three run with mem and rm_fab =
+#                   spmm: all their memory and their region maps are
+#                   spmm's; see conf/spmm-hello.cfg.)
 #       spmm-stress: (conf/spmm-stress.cfg: 6 workers and 8 dying clients
 #                   at once, spmm/examples/stress) spmm started and logged
 #                   sharing > 0; no crash anywhere in the log; each worker
