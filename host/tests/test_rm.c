@@ -429,6 +429,40 @@ static void attach_and_fault(void)
 	world_fini(&w);
 }
 
+/* Read faults answered with a block: never beyond the region. */
+static void fault_blocks(void)
+{
+	struct world w;
+	world_init(&w);
+	w.core.max_map_order = 21;
+	struct spmm_rm *rm = create(&w, SPMM_PROTO_RM, 0);
+	struct spmm_ds *d = create(&w, SPMM_PROTO_DATASPACE, 8u << 20);
+	if (!rm || !d)
+		return;
+	struct spmm_ipc_out out;
+	/* 16 pages at 1 MiB, from dataspace offset 0 */
+	CHECK(attach_own(&w, rm, 0x100000, 16 * PG, SPMM_DS_R | SPMM_DS_W, d,
+			 1, 0, 0, NULL) == 0 &&
+		  attach_own(&w, rm, 0x400000, 4u << 20, SPMM_DS_R, d, 1,
+			     2u << 20, 0, NULL) == 0,
+	      "attach");
+	CHECK(fault(&w, rm, 0x105000, &out) == 0 &&
+		  ((out.mr[1] >> 6) & 0x3f) == 16 &&
+		  (out.mr[1] & ~0xfffull) == d->win_base &&
+		  (out.mr[0] & ~0xfffull) == 0x105000,
+	      "64 KiB region: a 64 KiB block, order %u",
+	      (unsigned)((out.mr[1] >> 6) & 0x3f));
+	CHECK(fault(&w, rm, 0x105000 | SPMM_PF_W, &out) == 0 &&
+		  ((out.mr[1] >> 6) & 0x3f) == 12,
+	      "write fault: a page");
+	CHECK(fault(&w, rm, 0x533000, &out) == 0 &&
+		  ((out.mr[1] >> 6) & 0x3f) == 21 &&
+		  (out.mr[1] & ~0xfffull) == d->win_base + (2u << 20),
+	      "4 MiB region: 2 MiB blocks");
+	invariants(&w, "fault blocks");
+	world_fini(&w);
+}
+
 static void areas(void)
 {
 	struct world w;
@@ -737,6 +771,7 @@ int main(int argc, char **argv)
 	static const struct test_case tests[] = {
 	    {"rm_wire_attach", wire_attach},
 	    {"rm_attach_and_fault", attach_and_fault},
+	    {"rm_fault_blocks", fault_blocks},
 	    {"rm_areas", areas},
 	    {"rm_detach", detaching},
 	    {"rm_lifetime", lifetime},

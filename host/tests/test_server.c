@@ -467,7 +467,76 @@ static void create_reply_lost(void)
 	world_fini(&w);
 }
 
+/* --map-order: a read-only map answers with a block of neighbours that
+ * are all in the window (zero frames for untouched pages, no frame
+ * allocated); a writable one, or one of a secure space, with one page. */
+static void block_replies(void)
+{
+	struct world w;
+	world_init(&w, 0);
+	w.core.max_map_order = 21;
+	struct spmm_ds *d = create(&w, 0, 4u << 20);
+	if (!d)
+		return;
+	struct spm_stats st0, st1;
+	spm_stats(w.v.e, &st0);
+	struct spmm_ipc_out out;
+	/* the spot's low 21 bits match the window's: a 2 MiB block */
+	uint64_t spot = 0x40000000ull + 0x3000;
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, 0x3000, spot, SPMM_DS_R,
+		      &out) == 0,
+	      "map");
+	unsigned order = (unsigned)(out.mr[1] >> 6) & 0x3f;
+	CHECK(order == 21 && (out.mr[1] & ~0xfffull) == d->win_base &&
+		  (out.mr[1] & 0xf) == SPMM_FPAGE_RO,
+	      "2 MiB read-only block: order %u, %llx", order,
+	      (unsigned long long)out.mr[1]);
+	bool all = true;
+	for (uint64_t p = 0; p < 512; p++) {
+		struct spm_page_info pi;
+		all = all && spm_page_info(d->space, p, &pi) == 0 && pi.mapped;
+	}
+	spm_stats(w.v.e, &st1);
+	CHECK(all && st1.frames_in_use == st0.frames_in_use,
+	      "every page of the block in the window, no frame allocated");
+	/* a spot that does not line up: one page */
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, 0x3000, 0x40002000ull,
+		      SPMM_DS_R, &out) == 0 &&
+		  ((out.mr[1] >> 6) & 0x3f) == 12,
+	      "misaligned spot: a page");
+	/* writable: one page */
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, 0x3000, spot,
+		      SPMM_DS_R | SPMM_DS_W, &out) == 0 &&
+		  ((out.mr[1] >> 6) & 0x3f) == 12 &&
+		  (out.mr[1] & SPMM_FPAGE_W),
+	      "writable: a page");
+	/* a block never covers what a page fault must not see: after the
+	 * write, page 3 is private and writable in the window, yet a read
+	 * block may include it read-only */
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, 0x2000, spot - 0x1000,
+		      SPMM_DS_R, &out) == 0 &&
+		  ((out.mr[1] >> 6) & 0x3f) == 21 &&
+		  (out.mr[1] & 0xf) == SPMM_FPAGE_RO,
+	      "block with a private page, read-only");
+	/* near the end of the dataspace: the block stays inside */
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, (4u << 20) - 4096,
+		      0x40000000ull + (4u << 20) - 4096, SPMM_DS_R,
+		      &out) == 0 &&
+		  ((out.mr[1] >> 6) & 0x3f) == 21 &&
+		  (out.mr[1] & ~0xfffull) == d->win_base + (2u << 20),
+	      "last block");
+	/* secure: a page */
+	spm_space_set_secure(d->space, 1);
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, 0x3000, spot, SPMM_DS_R,
+		      &out) == 0 &&
+		  ((out.mr[1] >> 6) & 0x3f) == 12,
+	      "secure: a page");
+	invariants(&w, "blocks");
+	world_fini(&w);
+}
+
 TESTS_MAIN(T(create_map_write_merge), T(domains_do_not_merge), T(secure_domain),
 	   T(garbage_everywhere), T(exhaustion_and_recovery),
 	   T(gate_creation_failure), T(many_clients),
-	   T(requests_after_the_gate_died), T(create_reply_lost))
+	   T(requests_after_the_gate_died), T(create_reply_lost),
+	   T(block_replies))

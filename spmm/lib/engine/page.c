@@ -281,6 +281,11 @@ void spm_space_set_secure(struct spm_space *s, int on)
 	s->secure = on != 0;
 }
 
+int spm_space_is_secure(const struct spm_engine *e, const struct spm_space *s)
+{
+	return spm__secure(e, s);
+}
+
 uint64_t spm_space_pages(const struct spm_space *s)
 {
 	return s->npages;

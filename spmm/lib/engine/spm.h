@@ -136,6 +136,8 @@ void spm_space_destroy(struct spm_engine *e, struct spm_space *s);
 /* Secure mode for this space alone (the server sets it for every space
  * of a domain marked secure); the policy's `secure` covers all spaces. */
 void spm_space_set_secure(struct spm_space *s, int on);
+/* Is the space in secure mode (its own flag or the policy's)? */
+int spm_space_is_secure(const struct spm_engine *e, const struct spm_space *s);
 uint64_t spm_space_pages(const struct spm_space *s);
 uint32_t spm_space_domain(const struct spm_space *s);
 void *spm_space_priv(const struct spm_space *s);

@@ -26,6 +26,8 @@ const char spmm_args_usage[] =
     "  --max-mib N              memory spmm may take from moe, MiB (0: any)\n"
     "  --max-ds-mib N           largest dataspace a client may create, MiB\n"
     "                           (16384; its page table costs 2 KiB per MiB)\n"
+    "  --map-order N            largest block one read fault maps, log2\n"
+    "                           bytes, 12 (a page) to 30 (default 12)\n"
     "  --target-pass-ms N       adapt steps so a full pass takes about N ms,\n"
     "                           slower while idle (0: fixed steps)\n"
     "  --stats-interval S       seconds between statistics lines (10; 0: "
@@ -63,6 +65,7 @@ static const struct opt opts[] = {
     {"--stats-interval", 0, 86400},
     {"--target-pass-ms", 0, 86400000},
     {"--max-ds-mib", 1, 1u << 24},
+    {"--map-order", 12, 30},
 };
 
 static void set(struct spmm_args *a, unsigned k, uint64_t v)
@@ -102,8 +105,11 @@ static void set(struct spmm_args *a, unsigned k, uint64_t v)
 	case 10:
 		p->target_pass_ms = (uint32_t)v;
 		break;
-	default:
+	case 11:
 		a->max_ds_mib = v;
+		break;
+	default:
+		a->max_map_order = (uint32_t)v;
 		break;
 	}
 }
@@ -150,6 +156,7 @@ int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 	spm_policy_default(&t.pol);
 	t.stats_interval = 10;
 	t.max_ds_mib = 16384;
+	t.max_map_order = 12;
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (!s || !*s) {

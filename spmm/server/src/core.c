@@ -138,6 +138,45 @@ struct spmm_ds *spmm_core_ds_of_label(struct spmm_core *c, uint64_t obj)
 	return NULL;
 }
 
+/* Can the block of 2^order bytes at dataspace offset `off` go out read-only
+ * in one flexpage?  Every page of it must be present in the window (the
+ * kernel passes on only what is mapped there): spm_fault() for reading
+ * puts what is missing there (the zero frame for untouched pages), and
+ * allocates nothing.  For a region map the block must also stay inside
+ * the region (a page fault's receive window is the whole address space). */
+struct block_ctx {
+	struct spmm_core *c;
+	struct spmm_ds *d;
+	uint64_t lo, hi; /* dataspace offsets the block may cover */
+};
+
+static bool block_ok(void *ctx, uint64_t off, unsigned order)
+{
+	struct block_ctx *b = ctx;
+	uint64_t n = 1ull << (order - PAGE_SHIFT);
+	if (off < b->lo || (1ull << order) - 1 > b->hi - off)
+		return false;
+	for (uint64_t i = 0; i < n; i++) {
+		spm_frame_t f;
+		unsigned rights;
+		if (spm_fault(b->c->e, b->d->space, (off >> PAGE_SHIFT) + i,
+			      SPM_R, &f, &rights))
+			return false;
+	}
+	return true;
+}
+
+unsigned spmm_core_block_order(struct spmm_core *c, struct spmm_ds *d,
+			       uint64_t off, uint64_t spot, uint64_t lo,
+			       uint64_t hi)
+{
+	if (c->max_map_order <= PAGE_SHIFT || spm_space_is_secure(c->e, d->space))
+		return PAGE_SHIFT;
+	struct block_ctx b = {.c = c, .d = d, .lo = lo, .hi = hi};
+	return spmm_ipc_map_order(off, d->size, d->win_base, spot,
+				  c->max_map_order, block_ok, &b);
+}
+
 static int ds_map(struct spmm_core *c, struct spmm_ds *d,
 		  const struct spmm_req *req, const struct spmm_ds_grant *g,
 		  struct spmm_ipc_out *out)
@@ -152,9 +191,15 @@ static int ds_map(struct spmm_core *c, struct spmm_ds *d,
 	unsigned send = g->rights;
 	if (!(rights & SPM_W))
 		send &= ~(unsigned)SPMM_FPAGE_W;
+	/* Read-only: a block of neighbours may go along (the window holds
+	 * every frame with all rights, so a writable answer is one page,
+	 * whose W the engine granted). */
+	unsigned order = PAGE_SHIFT;
+	if (!(send & SPMM_FPAGE_W))
+		order = spmm_core_block_order(c, d, g->offset, req->map.spot, 0,
+					      UINT64_MAX);
 	spmm_ipc_encode_map(out, req->map.spot, g->cache,
-			    d->win_base + (page << PAGE_SHIFT), PAGE_SHIFT,
-			    send);
+			    d->win_base + (page << PAGE_SHIFT), order, send);
 	return 0;
 }
 

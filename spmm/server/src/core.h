@@ -141,6 +141,9 @@ struct spmm_core {
 	/* Largest dataspace a client may create: its page table costs 8
 	 * bytes per page even while it is all zero.  0: no limit. */
 	uint64_t max_ds_size;
+	/* A read-only map or read fault may answer with a block of up to
+	 * 2^max_map_order bytes around the page (12: one page). */
+	unsigned max_map_order;
 	unsigned long long requests, errors;
 	/* Region maps: the virtual addresses a program may use, and areas
 	 * every new map starts with (the kernel's reserved ranges). */
@@ -181,6 +184,11 @@ void spmm_core_reap(struct spmm_core *c);
 void spmm_core_ds_unref(struct spmm_core *c, struct spmm_ds *d);
 struct spmm_ds *spmm_core_ds_of_label(struct spmm_core *c, uint64_t obj);
 int spmm_rm_create(struct spmm_core *c, struct spmm_ipc_out *out);
+/* The flexpage order for a read-only answer at dataspace offset `off`
+ * with hot spot `spot`, the block within offsets [lo, hi]. */
+unsigned spmm_core_block_order(struct spmm_core *c, struct spmm_ds *d,
+			       uint64_t off, uint64_t spot, uint64_t lo,
+			       uint64_t hi);
 int spmm_rm_request(struct spmm_core *c, struct spmm_rm *rm,
 		    const struct spmm_req *req, struct spmm_ipc_out *out);
 void spmm_rm_destroy(struct spmm_core *c, struct spmm_rm *rm);

@@ -499,6 +499,14 @@ static int rm_page_fault(struct spmm_core *c, struct spmm_rm *rm,
 		if (need_w && (got & SPM_W))
 			rights |= SPMM_FPAGE_W;
 		addr = r->ds->win_base + off;
+		if (!(rights & SPMM_FPAGE_W)) {
+			unsigned o = spmm_core_block_order(
+			    c, r->ds, off, page, r->offset,
+			    r->offset + (r->end - r->start));
+			spmm_ipc_encode_map(out, page, SPMM_CACHE_NONE, addr, o,
+					    rights);
+			return 0;
+		}
 	} else {
 		struct spmm_foreign *fd = r->fd;
 		uint64_t in = off - fd->ds_offset;
