@@ -98,6 +98,36 @@ static void pool_gives_each_frame_once(void)
 	spm_pool_fini(&p);
 }
 
+/* A platform gives a wholly free range back and gets it again later: the
+ * range is never handed out meanwhile, and is again afterwards. */
+static void pool_ranges_leave_and_return(void)
+{
+	struct spm_pool p;
+	spm_pool_init(&p, 3);
+	CHECK(spm_pool_grow(&p, 1536) == 0, "grow");
+	uint32_t f;
+	for (int i = 0; i < 600; i++) /* frames 0..599: 512..599 in use */
+		spm_pool_get(&p, false, &f);
+	CHECK(spm_pool_take_range(&p, 512, 8) == -1, "range in use stays");
+	CHECK(spm_pool_take_range(&p, 1024, 8) == 0 && p.nfree == 1536 - 600 - 512,
+	      "free range leaves: nfree %u", p.nfree);
+	CHECK(spm_pool_take_range(&p, 1024, 8) == -1, "not twice");
+	CHECK(spm_pool_take_range(&p, 1000, 8) == -1 &&
+		  spm_pool_take_range(&p, 1536, 1) == -1,
+	      "unaligned or outside");
+	bool in_range = false;
+	for (int i = 0; i < 1536 - 600 - 512; i++) {
+		CHECK(spm_pool_get(&p, i & 1, &f) == 0, "get %d", i);
+		in_range = in_range || (f >= 1024 && f < 1536);
+	}
+	CHECK(!in_range && spm_pool_get(&p, true, &f) == -12,
+	      "a frame of the range was handed out");
+	spm_pool_return_range(&p, 1024, 8);
+	CHECK(p.nfree == 512 && spm_pool_get(&p, false, &f) == 0 && f == 1024,
+	      "the range is back");
+	spm_pool_fini(&p);
+}
+
 static void pool_random_spreads(void)
 {
 	struct spm_pool p;
@@ -593,7 +623,7 @@ static void adaptive_scan_rate(void)
 }
 
 TESTS_MAIN(T(hash_deterministic_and_keyed), T(hash_every_bit_matters),
-	   T(hash_spreads_similar_pages), T(pool_gives_each_frame_once),
+	   T(hash_spreads_similar_pages), T(pool_gives_each_frame_once), T(pool_ranges_leave_and_return),
 	   T(pool_random_spreads), T(stable_index_insert_find_remove),
 	   T(stable_index_respects_max_refs), T(unstable_index_find_and_reset),
 	   T(fault_zero_then_private), T(space_create_errors),

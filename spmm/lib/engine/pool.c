@@ -112,3 +112,27 @@ bool spm_pool_is_free(const struct spm_pool *p, uint32_t f)
 {
 	return f >= p->nframes || (p->bits[f / 64] >> (f % 64)) & 1;
 }
+
+int spm_pool_take_range(struct spm_pool *p, uint32_t first, uint32_t words)
+{
+	uint32_t w0 = first / 64;
+	if (first % 64 || first > p->nframes || words > (p->nframes - first) / 64)
+		return -1;
+	for (uint32_t i = 0; i < words; i++)
+		if (p->bits[w0 + i] != ~0ull)
+			return -1;
+	for (uint32_t i = 0; i < words; i++)
+		p->bits[w0 + i] = 0;
+	p->nfree -= words * 64;
+	return 0;
+}
+
+void spm_pool_return_range(struct spm_pool *p, uint32_t first, uint32_t words)
+{
+	uint32_t w0 = first / 64;
+	for (uint32_t i = 0; i < words; i++)
+		p->bits[w0 + i] = ~0ull;
+	p->nfree += words * 64;
+	if (w0 < p->hint)
+		p->hint = w0;
+}

@@ -31,5 +31,12 @@ int spm_pool_grow(struct spm_pool *p, uint32_t count);
 int spm_pool_get(struct spm_pool *p, bool random, uint32_t *f);
 void spm_pool_put(struct spm_pool *p, uint32_t f);
 bool spm_pool_is_free(const struct spm_pool *p, uint32_t f);
+/* Frames first .. first+64*words-1 (first a multiple of 64): if all are
+ * free, they leave the pool (the platform gives their memory back) and
+ * the result is 0; else -1 and nothing changes. */
+int spm_pool_take_range(struct spm_pool *p, uint32_t first, uint32_t words);
+/* Frames taken with spm_pool_take_range come back, free (the platform
+ * obtained memory for them again). */
+void spm_pool_return_range(struct spm_pool *p, uint32_t first, uint32_t words);
 
 #endif

@@ -290,7 +290,9 @@ static void log_stats(l4_uint64_t us_since, unsigned long long scanned_since)
 	spmm_core_stats_line(&core, line, sizeof(line), us_since,
 			     scanned_since, cpu - cpu_last, cpu);
 	cpu_last = cpu;
-	printf("%s\n", line);
+	/* what spmm holds of its allocator's memory, in MiB */
+	printf("%s obtained_mib=%lu chunks_returned=%llu\n", line,
+	       (unsigned long)plat.live_chunks * 2, plat.chunks_returned);
 	fflush(stdout);
 }
 

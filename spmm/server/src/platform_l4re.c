@@ -23,19 +23,27 @@ l4_addr_t spmm_frame_addr(const struct spmm_plat *p, spm_frame_t f)
 	       ((l4_addr_t)(f % CHUNK_PAGES) << L4_PAGESHIFT);
 }
 
-/* One more chunk from the memory allocator, mapped now and for good, with
- * X: window pages are mapped from these, and a window page can pass on
- * no right its chunk page lacks (uvmm's guests execute from them). */
+/* One more chunk from the memory allocator, mapped now, with X: window
+ * pages are mapped from these, and a window page can pass on no right its
+ * chunk page lacks (uvmm's guests execute from them).  It takes the slot
+ * of a chunk given back, if there is one. */
 static int grow(struct spmm_plat *p)
 {
-	if (p->max_chunks && p->nchunks >= p->max_chunks)
+	if (p->max_chunks && p->live_chunks >= p->max_chunks)
 		return -L4_ENOMEM;
-	if (p->nchunks == p->chunks_cap) {
+	uint32_t slot = 0;
+	while (slot < p->nchunks && p->chunk[slot])
+		slot++;
+	if (slot == p->nchunks && p->nchunks == p->chunks_cap) {
 		uint32_t cap = p->chunks_cap ? p->chunks_cap * 2 : 16;
 		l4_addr_t *c = realloc(p->chunk, cap * sizeof(*c));
 		if (!c)
 			return -L4_ENOMEM;
 		p->chunk = c;
+		l4_cap_idx_t *d = realloc(p->chunk_ds, cap * sizeof(*d));
+		if (!d)
+			return -L4_ENOMEM;
+		p->chunk_ds = d;
 		p->chunks_cap = cap;
 	}
 	l4re_ds_t ds = l4re_util_cap_alloc();
@@ -55,9 +63,20 @@ static int grow(struct spmm_plat *p)
 		l4re_util_cap_free_um(ds);
 		return -L4_ENOMEM;
 	}
-	if (spm_pool_grow(&p->pool, CHUNK_PAGES))
-		return -L4_ENOMEM; /* the chunk stays attached, unused */
-	p->chunk[p->nchunks++] = (l4_addr_t)addr;
+	if (slot == p->nchunks) {
+		if (spm_pool_grow(&p->pool, CHUNK_PAGES)) {
+			l4re_rm_detach(addr);
+			l4re_util_cap_free_um(ds);
+			return -L4_ENOMEM;
+		}
+		p->nchunks++;
+	} else {
+		spm_pool_return_range(&p->pool, slot * CHUNK_PAGES,
+				      CHUNK_PAGES / 64);
+	}
+	p->chunk[slot] = (l4_addr_t)addr;
+	p->chunk_ds[slot] = ds;
+	p->live_chunks++;
 	return 0;
 }
 
@@ -71,9 +90,30 @@ static int frame_alloc(void *ctx, unsigned flags, spm_frame_t *out)
 		   : 0;
 }
 
+/* Give chunk `slot` back to the allocator if all its frames are free and
+ * enough other free frames stay in the pool.  No mapping of a free frame
+ * exists but ours: the engine frees a frame only after the window page
+ * that showed it points elsewhere, which dropped every client mapping
+ * derived from it. */
+static void maybe_give_back(struct spmm_plat *p, uint32_t slot)
+{
+	if (p->pool.nfree < (SPMM_KEEP_FREE + 1) * CHUNK_PAGES)
+		return;
+	if (spm_pool_take_range(&p->pool, slot * CHUNK_PAGES,
+				CHUNK_PAGES / 64))
+		return;
+	l4re_rm_detach((void *)p->chunk[slot]);
+	l4re_util_cap_free_um(p->chunk_ds[slot]);
+	p->chunk[slot] = 0;
+	p->live_chunks--;
+	p->chunks_returned++;
+}
+
 static void frame_free(void *ctx, spm_frame_t f)
 {
-	spm_pool_put(&((struct spmm_plat *)ctx)->pool, f);
+	struct spmm_plat *p = ctx;
+	spm_pool_put(&p->pool, f);
+	maybe_give_back(p, f / CHUNK_PAGES);
 }
 
 static void *frame_ptr(void *ctx, spm_frame_t f)

@@ -2,8 +2,11 @@
  * platform_l4re.h - the engine's platform on L4Re.
  *
  * Frames: taken from the memory allocator (moe) in 2 MiB chunks, attached
- * eagerly and kept mapped in the monitor for its whole life, so a frame's
- * monitor address is always backed.
+ * eagerly and kept mapped in the monitor while any frame of the chunk is
+ * used, so a used frame's monitor address is always backed.  A chunk
+ * whose frames are all free goes back to moe once the pool keeps
+ * SPMM_KEEP_FREE chunks' worth of free frames besides it; its slot (frame
+ * numbers) is reused by the next chunk obtained.
  *
  * Windows: every dataspace has a reserved area of the monitor's address
  * space; page i of the dataspace is mapped at window + i * 4 KiB from its
@@ -22,11 +25,16 @@
 
 #define SPMM_BATCH 61 /* l4_task_unmap_batch: L4_UTCB_GENERIC_DATA_SIZE - 2 */
 
+#define SPMM_KEEP_FREE 4 /* chunks of free frames kept before giving back */
+
 struct spmm_plat {
 	struct spm_pool pool;
-	l4_addr_t *chunk;
-	uint32_t nchunks, chunks_cap;
-	uint32_t max_chunks; /* memory limit; 0: none */
+	l4_addr_t *chunk;    /* monitor address of each chunk; 0: given back */
+	l4_cap_idx_t *chunk_ds;
+	uint32_t nchunks, chunks_cap; /* slots */
+	uint32_t live_chunks;	      /* slots holding memory */
+	uint32_t max_chunks;	      /* memory limit; 0: none */
+	unsigned long long chunks_returned;
 	l4_fpage_t wq[SPMM_BATCH];
 	unsigned nw;
 	l4_fpage_t aq[SPMM_BATCH];
