@@ -216,9 +216,23 @@ static int fault(struct sim *sim, struct spm_engine *e, struct spm_space *s,
 	unsigned rights;
 	sim->faults++;
 	sp->faults++;
-	int r = spm_fault(e, s, page, need, &f, &rights);
+	unsigned ask = need;
+	if ((need & SPM_W) && sim->defer_writes)
+		ask |= SPM_W_DEFER;
+	int r = spm_fault(e, s, page, ask, &f, &rights);
 	if (r)
 		return r;
+	if ((need & SPM_W) && !(rights & SPM_W) && (ask & SPM_W_DEFER)) {
+		/* a deferred first write: read-only, and the client writes
+		 * again, which must be granted */
+		if (sp->window[page] != f)
+			bug(sim, "deferred reply not backed by the window",
+			    page);
+		sim->deferred++;
+		r = spm_fault(e, s, page, ask, &f, &rights);
+		if (r)
+			return r;
+	}
 	if ((rights & need) != need) {
 		bug(sim, "fault reply lacks the rights asked for", page);
 		return -SPM_EPERM;

@@ -46,6 +46,10 @@ struct sim {
 	 * the engine is in the middle of its work. */
 	void (*racer)(void *ctx);
 	void *racer_ctx;
+	/* Clients ask for writes with SPM_W_DEFER, as the server does for map
+	 * requests, and ask again when the answer came read-only. */
+	bool defer_writes;
+	uint64_t deferred;
 	/* counters */
 	uint64_t faults, maps, revokes, flushes;
 	uint64_t bugs;

@@ -98,6 +98,9 @@ static int model_init(struct model *m, uint64_t seed, uint64_t fail_at)
 	m->rng = seed * 0x9E3779B97F4A7C15ull + 1;
 	sim_init(&m->sim, 0, seed);
 	m->sim.fail_at = fail_at;
+	/* even seeds: clients ask for writes as the server's map requests do
+	 * (a zero page's first write request is deferred) */
+	m->sim.defer_writes = (seed & 1) == 0;
 	spm_policy_default(&m->pol);
 	m->pol.pages_per_step = 16;
 	struct spm_platform pl;

@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	       "exhaustions %llu policy %llu respace %llu space-secure %llu; "
 	       "enomem %llu; "
 	       "racing writes %llu; "
-	       "merges %llu cow %llu full_scans %llu\n",
+	       "merges %llu cow %llu full_scans %llu deferred %llu\n",
 	       seed, i, (unsigned long long)m.ops[0],
 	       (unsigned long long)m.ops[1], (unsigned long long)m.ops[2],
 	       (unsigned long long)m.ops[3], (unsigned long long)m.ops[4],
@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)m.ops[9], (unsigned long long)m.enomem,
 	       (unsigned long long)m.races, (unsigned long long)st.merges,
 	       (unsigned long long)st.cow_breaks,
-	       (unsigned long long)st.full_scans);
+	       (unsigned long long)st.full_scans,
+	       (unsigned long long)m.sim.deferred);
 	if (bad)
 		printf("FAIL model_seed_%llu: step %llu: %s\n", seed, i, m.why);
 	else

@@ -535,8 +535,51 @@ static void block_replies(void)
 	world_fini(&w);
 }
 
+/* --lazy-zero: a zero page's first writable map is answered read-only
+ * (the zero frame, nothing allocated), the second takes a frame; pages
+ * already private get W at once. */
+static void lazy_zero_maps(void)
+{
+	struct world w;
+	world_init(&w, 0);
+	w.core.lazy_zero = 1;
+	struct spmm_ds *d = create(&w, 0, 16 * 4096);
+	if (!d)
+		return;
+	struct spm_stats st0, st1;
+	spm_stats(w.v.e, &st0);
+	struct spmm_ipc_out out;
+	for (uint64_t p = 0; p < 16; p++)
+		CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, p * 4096, p * 4096,
+			      SPMM_DS_R | SPMM_DS_W, &out) == 0 &&
+			  (out.mr[1] & 0xf) == SPMM_FPAGE_RO,
+		      "page %llu: first writable map read-only",
+		      (unsigned long long)p);
+	spm_stats(w.v.e, &st1);
+	CHECK(st1.frames_in_use == st0.frames_in_use,
+	      "an eager writable mapping took frames");
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, 0, 0, SPMM_DS_R | SPMM_DS_W,
+		      &out) == 0 &&
+		  (out.mr[1] & 0xf) == (SPMM_FPAGE_RO | SPMM_FPAGE_W),
+	      "second writable map: W");
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, 0, 0, SPMM_DS_R | SPMM_DS_W,
+		      &out) == 0 &&
+		  (out.mr[1] & 0xf) == (SPMM_FPAGE_RO | SPMM_FPAGE_W),
+	      "private: W at once");
+	spm_stats(w.v.e, &st1);
+	CHECK(st1.frames_in_use == st0.frames_in_use + 1, "one frame");
+	/* off: W at once */
+	w.core.lazy_zero = 0;
+	CHECK(ds_call(&w, d, 1, SPMM_DS_OP_MAP, 4096 * 5, 0,
+		      SPMM_DS_R | SPMM_DS_W, &out) == 0 &&
+		  (out.mr[1] & SPMM_FPAGE_W),
+	      "--lazy-zero 0");
+	invariants(&w, "lazy zero");
+	world_fini(&w);
+}
+
 TESTS_MAIN(T(create_map_write_merge), T(domains_do_not_merge), T(secure_domain),
 	   T(garbage_everywhere), T(exhaustion_and_recovery),
 	   T(gate_creation_failure), T(many_clients),
 	   T(requests_after_the_gate_died), T(create_reply_lost),
-	   T(block_replies))
+	   T(block_replies), T(lazy_zero_maps))

@@ -222,7 +222,7 @@ static int check_page(struct spm_engine *e, struct spm_space *s, uint64_t i,
 		if (p->frame != e->zero_frame)
 			FAIL("space %u page %llu: zero page maps frame %u",
 			     s->id_base, (unsigned long long)i, p->frame);
-		if (p->flags & (PF_WRITABLE | PF_COPY))
+		if (p->flags & PF_WRITABLE)
 			FAIL("space %u page %llu: zero page writable",
 			     s->id_base, (unsigned long long)i);
 		break;

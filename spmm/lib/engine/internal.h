@@ -29,7 +29,8 @@ enum {
 	 * PF_HASHED and without PF_WRITABLE has exactly that content now. */
 	PF_HASHED = 1u << 2,
 	/* Secure mode: the scanner considered this private page, so its next
-	 * write gets a fresh copy exactly like a merged page would. */
+	 * write gets a fresh copy exactly like a merged page would.  On a
+	 * zero page: a write was asked for once and deferred (SPM_W_DEFER). */
 	PF_COPY = 1u << 3,
 };
 

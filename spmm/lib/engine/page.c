@@ -115,7 +115,7 @@ int spm__make_private(struct spm_engine *e, struct spm_space *s, uint64_t page)
 		memcpy(spm__frame(e, f), spm__frame(e, p->frame),
 		       SPM_PAGE_SIZE);
 	bool shared = p->state == PS_STABLE || (p->flags & PF_HASHED) ||
-		      (p->flags & PF_COPY);
+		      (p->state == PS_PRIVATE && (p->flags & PF_COPY));
 	spm__point(e, s, page, f); /* replaces the old mapping everywhere */
 	drop_ref(e, s->domain, p->state, p->frame, p->sum);
 	spm__set_state(e, s, p, PS_PRIVATE, f);
@@ -133,6 +133,15 @@ int spm_fault(struct spm_engine *e, struct spm_space *s, uint64_t page,
 	if (page >= s->npages)
 		return -SPM_ERANGE;
 	struct spm_pte *p = &s->pt[page];
+	/* (never in secure mode: whether a page is zero must not show) */
+	if ((access & SPM_W) && (access & SPM_W_DEFER) && p->state == PS_ZERO &&
+	    !(p->flags & PF_COPY) && !spm__secure(e, s)) {
+		p->flags |= PF_COPY; /* asked once: the next write copies */
+		spm__ensure_mapped(e, s, page);
+		*frame = p->frame;
+		*rights = SPM_R;
+		return 0;
+	}
 	if (access & SPM_W) {
 		int r = spm__make_private(e, s, page);
 		if (r)

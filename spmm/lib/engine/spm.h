@@ -40,6 +40,14 @@ enum {
 enum {
 	SPM_R = 1u << 0,
 	SPM_W = 1u << 1,
+	/* With SPM_W: the first write request to a page that is all zero
+	 * (never written, or merged with the zero frame) is answered
+	 * read-only with the zero frame and remembered; the next one copies.
+	 * For clients that ask for write access eagerly (uvmm maps all of its
+	 * RAM writable before the guest starts): only what they really write
+	 * takes a frame.  A real writer faults once more.  Ignored for
+	 * spaces in secure mode. */
+	SPM_W_DEFER = 1u << 2,
 };
 
 struct spm_policy {
@@ -157,7 +165,8 @@ int spm_page_info(const struct spm_space *s, uint64_t page,
  * A client touches `page` with `access` (SPM_R and/or SPM_W).  On success
  * the window page is backed, *frame is the frame it maps and *rights the
  * rights the client may be given (SPM_W only if the page is private).
- * A write to a shared page copies it first (copy on write).
+ * A write to a shared page copies it first (copy on write); see
+ * SPM_W_DEFER for a zero page's first write request.
  * Errors: -SPM_ERANGE (page outside), -SPM_ENOMEM (no frame for the copy;
  * nothing changed).
  */

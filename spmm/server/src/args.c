@@ -28,6 +28,8 @@ const char spmm_args_usage[] =
     "                           (16384; its page table costs 2 KiB per MiB)\n"
     "  --map-order N            largest block one read fault maps, log2\n"
     "                           bytes, 12 (a page) to 30 (default 12)\n"
+    "  --lazy-zero 0|1          answer a zero page's first writable map\n"
+    "                           read-only; the next one copies (default 1)\n"
     "  --target-pass-ms N       adapt steps so a full pass takes about N ms,\n"
     "                           slower while idle (0: fixed steps)\n"
     "  --stats-interval S       seconds between statistics lines (10; 0: "
@@ -66,6 +68,7 @@ static const struct opt opts[] = {
     {"--target-pass-ms", 0, 86400000},
     {"--max-ds-mib", 1, 1u << 24},
     {"--map-order", 12, 30},
+    {"--lazy-zero", 0, 1},
 };
 
 static void set(struct spmm_args *a, unsigned k, uint64_t v)
@@ -108,8 +111,11 @@ static void set(struct spmm_args *a, unsigned k, uint64_t v)
 	case 11:
 		a->max_ds_mib = v;
 		break;
-	default:
+	case 12:
 		a->max_map_order = (uint32_t)v;
+		break;
+	default:
+		a->lazy_zero = (uint32_t)v;
 		break;
 	}
 }
@@ -157,6 +163,7 @@ int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 	t.stats_interval = 10;
 	t.max_ds_mib = 16384;
 	t.max_map_order = 12;
+	t.lazy_zero = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (!s || !*s) {

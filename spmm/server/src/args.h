@@ -26,6 +26,7 @@ struct spmm_args {
 	uint64_t max_ds_mib;	 /* largest dataspace a client may create */
 	uint32_t stats_interval; /* seconds between log lines; 0: off */
 	uint32_t max_map_order;	 /* largest read-only block per map, log2 */
+	uint32_t lazy_zero;	 /* defer a zero page's first W map */
 	int verbose;
 	unsigned nfactories;
 	struct {

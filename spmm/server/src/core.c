@@ -182,7 +182,9 @@ static int ds_map(struct spmm_core *c, struct spmm_ds *d,
 		  struct spmm_ipc_out *out)
 {
 	uint64_t page = g->offset >> PAGE_SHIFT;
-	unsigned want = SPM_R | ((g->rights & SPMM_FPAGE_W) ? SPM_W : 0);
+	unsigned want = SPM_R;
+	if (g->rights & SPMM_FPAGE_W)
+		want |= SPM_W | (c->lazy_zero ? SPM_W_DEFER : 0);
 	spm_frame_t f;
 	unsigned rights;
 	int r = spm_fault(c->e, d->space, page, want, &f, &rights);

@@ -144,6 +144,9 @@ struct spmm_core {
 	/* A read-only map or read fault may answer with a block of up to
 	 * 2^max_map_order bytes around the page (12: one page). */
 	unsigned max_map_order;
+	/* A writable map of a zero page is answered read-only the first time
+	 * (SPM_W_DEFER): clients that map eagerly take no frames for it. */
+	int lazy_zero;
 	unsigned long long requests, errors;
 	/* Region maps: the virtual addresses a program may use, and areas
 	 * every new map starts with (the kernel's reserved ranges). */

@@ -324,6 +324,8 @@ static int setup(void)
 	spmm_core_init(&core, eng, &sys, args.verbose);
 	rm_limits();
 	core.max_ds_size = args.max_ds_mib << 20;
+	core.max_map_order = args.max_map_order;
+	core.lazy_zero = (int)args.lazy_zero;
 	for (unsigned i = 0; i < args.nfactories; i++) {
 		struct spmm_factory *f = &factories[i];
 		spmm_factory_init(f, args.factory[i].domain,
@@ -463,10 +465,12 @@ int main(int argc, char **argv)
 	const struct spm_policy *p = &args.pol;
 	printf("spmm: serving %u factories, policy pages_per_step=%u "
 	       "sleep_ms=%u merge_zero=%u merge_first_pass=%u track_dirty=%u "
-	       "secure=%u max_backoff=%u max_sharing=%u max_mib=%llu\n",
+	       "secure=%u max_backoff=%u max_sharing=%u max_mib=%llu "
+	       "map_order=%u lazy_zero=%u\n",
 	       args.nfactories, p->pages_per_step, p->sleep_ms, p->merge_zero,
 	       p->merge_first_pass, p->track_dirty, p->secure, p->max_backoff,
-	       p->max_sharing, (unsigned long long)args.max_mib);
+	       p->max_sharing, (unsigned long long)args.max_mib,
+	       args.max_map_order, args.lazy_zero);
 	fflush(stdout);
 	run();
 	return 0;
