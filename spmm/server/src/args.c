@@ -29,7 +29,7 @@ const char spmm_args_usage[] =
     "  --map-order N            largest block one read fault maps, log2\n"
     "                           bytes, 12 (a page) to 30 (default 12)\n"
     "  --lazy-zero 0|1          answer a zero page's first writable map\n"
-    "                           read-only; the next one copies (default 1)\n"
+    "                           read-only; the next one copies (default 0)\n"
     "  --target-pass-ms N       adapt steps so a full pass takes about N ms,\n"
     "                           slower while idle (0: fixed steps)\n"
     "  --stats-interval S       seconds between statistics lines (10; 0: "
@@ -163,7 +163,7 @@ int spmm_args_parse(struct spmm_args *a, int argc, char *const *argv, char *err,
 	t.stats_interval = 10;
 	t.max_ds_mib = 16384;
 	t.max_map_order = 12;
-	t.lazy_zero = 1;
+	t.lazy_zero = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (!s || !*s) {
