@@ -69,7 +69,7 @@ set xlabel 's since QEMU started'
 set ylabel 'MiB'
 set yrange [0:*]
 plot $saved
-set title 'Memory moe handed out for the guests (spmm keeps what it took) and frames spmm holds'
+set title 'Memory moe handed out for the guests (spmm returns wholly free 2 MiB chunks) and frames spmm holds'
 plot $moe
 unset multiplot
 EOF
