@@ -29,8 +29,10 @@
 # console modules, then runs `memtester <size> <loops>` (kernel command
 # line `memtest=<size>`, default 16M, `memtest_loops=<n>`, default 1) and
 # prints its output, then "GUEST-DONE errors=<FAILURE lines> rc=<exit
-# status> seconds=<s>".  It then idles (with `guest_poweroff` on the
-# command line it powers off), printing "GUEST-IDLE t=<s>" every 30 s.
+# status> seconds=<s>".  It then starts an interactive shell on the
+# virtio console ("GUEST-SHELL"; its prompt appears in the log as hvc<i>)
+# and idles (with `guest_poweroff` on the command line it powers off),
+# printing "GUEST-IDLE t=<s>" every 30 s.
 # Every GUEST- line also goes to /dev/hvc0 (the virtio console).
 set -eu
 
@@ -152,6 +154,15 @@ if grep -q guest_poweroff /proc/cmdline; then
 	say "GUEST: powering off"
 	sync
 	poweroff -f
+fi
+# a shell on the virtio console (cons shows it as "hvc<i>"; attach to it
+# there to type), started again whenever it ends
+if [ -c /dev/hvc0 ]; then
+	(while :; do
+		setsid sh -c 'exec sh -i </dev/hvc0 >/dev/hvc0 2>&1'
+		sleep 5
+	done) &
+	say "GUEST-SHELL sh -i on /dev/hvc0"
 fi
 while :; do
 	sleep 30

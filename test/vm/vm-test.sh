@@ -18,7 +18,8 @@
 # What it does:
 #  1. Builds the spmm package into L4RE_OBJ (as test/qemu/qemu-test.sh).
 #  2. Makes the guest files with test/vm/mkguest.sh if build/guest lacks
-#     them (kernel Image, initramfs with memtester), and the guest DTB
+#     them (kernel Image, initramfs with memtester) or mkguest.sh is newer
+#     than they are, and the guest DTB
 #     vm-virt-arm64.dtb (temporary directory; a copy in build/vm-test/)
 #     from uvmm's virt-arm_virt-64.dtb in L4RE_OBJ (virtio console on cap
 #     "hvc", no virtio net, 2 CPUs, guest RAM at RAM_BASE, default
@@ -189,7 +190,8 @@ echo "vm-test: spmm binary $SPMM_FILE ($(ls -l --time-style=+%Y-%m-%dT%H:%M "$SP
 
 # ---- 2. guest files ---------------------------------------------------------------
 
-if [ ! -f "$GUEST_DIR/vm-linux-Image" ] || [ ! -f "$GUEST_DIR/vm-initramfs.cpio.gz" ]; then
+if [ ! -f "$GUEST_DIR/vm-linux-Image" ] || [ ! -f "$GUEST_DIR/vm-initramfs.cpio.gz" ] ||
+	[ "$REPO/test/vm/mkguest.sh" -nt "$GUEST_DIR/vm-initramfs.cpio.gz" ]; then
 	echo "vm-test: making the guest (test/vm/mkguest.sh $GUEST_DIR)"
 	sh "$REPO/test/vm/mkguest.sh" "$GUEST_DIR" >"$LOGDIR/mkguest.log" 2>&1 || {
 		tail -n 20 "$LOGDIR/mkguest.log"
