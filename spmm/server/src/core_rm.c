@@ -16,6 +16,7 @@
  * tail or middle; get_regions/get_areas for l4re_itas.  Regions and areas
  * are kept in sorted arrays: a program has a handful of each.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,33 +40,91 @@ static uint64_t round_up(uint64_t v, unsigned order, int *overflow)
 	return (v + m) & ~m;
 }
 
-/* ---- lookup ---------------------------------------------------------- */
+/* ---- sorted ranges ---------------------------------------------------- */
 
-/* The first region that overlaps [a, b], or NULL. */
+/*
+ * Regions and areas are kept the same way: an array sorted by start of
+ * ranges that do not overlap, each element beginning with its start and
+ * (inclusive) end.  These helpers serve both, by element size.
+ */
+_Static_assert(offsetof(struct spmm_region, start) == 0 &&
+		   offsetof(struct spmm_region, end) == 8 &&
+		   offsetof(struct spmm_area, start) == 0 &&
+		   offsetof(struct spmm_area, end) == 8,
+	       "ranges begin with start and end");
+
+static void span_of(const void *el, uint64_t *start, uint64_t *end)
+{
+	memcpy(start, el, 8);
+	memcpy(end, (const unsigned char *)el + 8, 8);
+}
+
+/* The first element of base[0..n) that overlaps [a, b], or NULL. */
+static void *span_overlap(void *base, unsigned n, size_t size, uint64_t a,
+			  uint64_t b)
+{
+	unsigned char *e = base;
+	for (unsigned i = 0; i < n; i++, e += size) {
+		uint64_t start, end;
+		span_of(e, &start, &end);
+		if (start > b)
+			break;
+		if (end >= a)
+			return e;
+	}
+	return NULL;
+}
+
+/* Insert *el in order, growing the array (at most `max` elements). */
+static int span_insert(void **base, unsigned *n, unsigned *room, unsigned max,
+		       size_t size, const void *el)
+{
+	uint64_t start, end;
+	span_of(el, &start, &end);
+	if (span_overlap(*base, *n, size, start, end))
+		return -SPMM_EADDRNOTAVAIL;
+	if (*n == *room) {
+		if (*n >= max)
+			return -SPMM_ENOMEM;
+		unsigned r = *room ? *room * 2 : 8;
+		void *p = realloc(*base, r * size);
+		if (!p)
+			return -SPMM_ENOMEM;
+		*base = p;
+		*room = r;
+	}
+	unsigned char *e = *base;
+	unsigned i = 0;
+	for (; i < *n; i++, e += size) {
+		uint64_t s, t;
+		span_of(e, &s, &t);
+		if (s >= start)
+			break;
+	}
+	memmove(e + size, e, (*n - i) * size);
+	memcpy(e, el, size);
+	(*n)++;
+	return 0;
+}
+
+/* Remove element el of base[0..n). */
+static void span_remove(void *base, unsigned *n, size_t size, void *el)
+{
+	size_t at = (size_t)((unsigned char *)el - (unsigned char *)base);
+	memmove(el, (unsigned char *)el + size, *n * size - at - size);
+	(*n)--;
+}
+
 static struct spmm_region *region_overlap(struct spmm_rm *rm, uint64_t a,
 					  uint64_t b)
 {
-	for (unsigned i = 0; i < rm->nreg; i++) {
-		struct spmm_region *r = &rm->reg[i];
-		if (r->start > b)
-			break;
-		if (r->end >= a)
-			return r;
-	}
-	return NULL;
+	return span_overlap(rm->reg, rm->nreg, sizeof(*rm->reg), a, b);
 }
 
 static struct spmm_area *area_overlap(struct spmm_rm *rm, uint64_t a,
 				      uint64_t b)
 {
-	for (unsigned i = 0; i < rm->narea; i++) {
-		struct spmm_area *r = &rm->area[i];
-		if (r->start > b)
-			break;
-		if (r->end >= a)
-			return r;
-	}
-	return NULL;
+	return span_overlap(rm->area, rm->narea, sizeof(*rm->area), a, b);
 }
 
 /* ---- free space ------------------------------------------------------- */
@@ -114,60 +173,19 @@ static uint64_t find_free(const struct spmm_core *c, struct spmm_rm *rm,
 
 static int region_insert(struct spmm_rm *rm, const struct spmm_region *n)
 {
-	if (region_overlap(rm, n->start, n->end))
-		return -SPMM_EADDRNOTAVAIL;
-	if (rm->nreg == rm->reg_room) {
-		if (rm->nreg >= SPMM_RM_REGIONS_MAX)
-			return -SPMM_ENOMEM;
-		unsigned room = rm->reg_room ? rm->reg_room * 2 : 8;
-		struct spmm_region *p =
-		    realloc(rm->reg, room * sizeof(*rm->reg));
-		if (!p)
-			return -SPMM_ENOMEM;
-		rm->reg = p;
-		rm->reg_room = room;
-	}
-	unsigned i = 0;
-	while (i < rm->nreg && rm->reg[i].start < n->start)
-		i++;
-	memmove(&rm->reg[i + 1], &rm->reg[i],
-		(rm->nreg - i) * sizeof(*rm->reg));
-	rm->reg[i] = *n;
-	rm->nreg++;
-	return 0;
+	return span_insert((void **)&rm->reg, &rm->nreg, &rm->reg_room,
+			   SPMM_RM_REGIONS_MAX, sizeof(*n), n);
 }
 
 static void region_remove(struct spmm_rm *rm, struct spmm_region *r)
 {
-	unsigned i = (unsigned)(r - rm->reg);
-	memmove(&rm->reg[i], &rm->reg[i + 1],
-		(rm->nreg - i - 1) * sizeof(*rm->reg));
-	rm->nreg--;
+	span_remove(rm->reg, &rm->nreg, sizeof(*r), r);
 }
 
 static int area_insert(struct spmm_rm *rm, const struct spmm_area *n)
 {
-	if (area_overlap(rm, n->start, n->end))
-		return -SPMM_EADDRNOTAVAIL;
-	if (rm->narea == rm->area_room) {
-		if (rm->narea >= SPMM_RM_AREAS_MAX)
-			return -SPMM_ENOMEM;
-		unsigned room = rm->area_room ? rm->area_room * 2 : 4;
-		struct spmm_area *p =
-		    realloc(rm->area, room * sizeof(*rm->area));
-		if (!p)
-			return -SPMM_ENOMEM;
-		rm->area = p;
-		rm->area_room = room;
-	}
-	unsigned i = 0;
-	while (i < rm->narea && rm->area[i].start < n->start)
-		i++;
-	memmove(&rm->area[i + 1], &rm->area[i],
-		(rm->narea - i) * sizeof(*rm->area));
-	rm->area[i] = *n;
-	rm->narea++;
-	return 0;
+	return span_insert((void **)&rm->area, &rm->narea, &rm->area_room,
+			   SPMM_RM_AREAS_MAX, sizeof(*n), n);
 }
 
 /* What a region holds goes away with it (or with the part of it that a
@@ -414,10 +432,7 @@ static int rm_free_area(struct spmm_rm *rm, uint64_t addr)
 	struct spmm_area *a = area_overlap(rm, addr, addr);
 	if (!a)
 		return -SPMM_ENOENT;
-	unsigned i = (unsigned)(a - rm->area);
-	memmove(&rm->area[i], &rm->area[i + 1],
-		(rm->narea - i - 1) * sizeof(*rm->area));
-	rm->narea--;
+	span_remove(rm->area, &rm->narea, sizeof(*a), a);
 	return 0;
 }
 
