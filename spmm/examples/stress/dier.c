@@ -229,8 +229,8 @@ static bool after_round(unsigned r, uint64_t req_before)
 		    "the requester got no answer during the round (%llu "
 		    "requests)",
 		    (unsigned long long)bload(&me->requests));
-	bstore(&me->passed, stress_passed());
-	bstore(&me->failed, stress_failed());
+	bstore(&me->passed, report_passed());
+	bstore(&me->failed, report_failed());
 	return ok;
 }
 
@@ -324,8 +324,8 @@ int role_dier(unsigned id, bool hang, unsigned rounds)
 	/* the last target stays with the requester until the end */
 	l4_cap_idx_t last = new_target();
 	__atomic_store_n(&cur_t, last, __ATOMIC_SEQ_CST);
-	bstore(&me->passed, stress_passed());
-	bstore(&me->failed, stress_failed());
+	bstore(&me->passed, report_passed());
+	bstore(&me->failed, report_failed());
 	bstore32(&me->state, D_FINAL);
 	note("%u rounds: %llu requests (%llu answered, %llu cut off by us, "
 	     "%llu refused after their target went, %llu unexpected), %llu "
@@ -338,7 +338,7 @@ int role_dier(unsigned id, bool hang, unsigned rounds)
 	     (unsigned long long)bload(&me->cancels),
 	     (unsigned long long)bload(&me->drops),
 	     (unsigned long long)bload(&me->deletes));
-	stress_summary();
+	report_summary();
 	if (hang) {
 		note("waiting to be killed, the requester still going");
 		l4_sleep_forever();
@@ -348,10 +348,10 @@ int role_dier(unsigned id, bool hang, unsigned rounds)
 	exit(0);
 out:
 	if (me) {
-		bstore(&me->passed, stress_passed());
-		bstore(&me->failed, stress_failed());
+		bstore(&me->passed, report_passed());
+		bstore(&me->failed, report_failed());
 		bstore32(&me->state, D_FINAL);
 	}
-	stress_summary();
+	report_summary();
 	return 1;
 }

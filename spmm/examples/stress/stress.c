@@ -2,12 +2,11 @@
  * stress.c - spmm-stress: reporting, the board and the choice of role
  * (see stress.h).
  *
- * Reporting follows spmm-test (FAIL <name>: <detail>), but PASS lines
- * are printed only where a role asks for them (stress_loud): six workers
+ * Reporting is spmm-test's (../test/report.c), but PASS lines are
+ * printed only where a role asks for them (report_loud): six workers
  * that print every passed check would flood the serial console.  Each
  * role ends with its own summary line; the watcher's is the verdict.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,95 +23,10 @@
 
 struct board *board;
 
-static char who[48] = "spmm-stress";
-static unsigned passed, failed;
-static bool loud;
-
-unsigned stress_passed(void)
-{
-	return passed;
-}
-
-unsigned stress_failed(void)
-{
-	return failed;
-}
-
-void stress_loud(bool on)
-{
-	loud = on;
-}
-
-void pass(const char *name)
-{
-	passed++;
-	if (loud) {
-		printf("PASS %s\n", name);
-		fflush(stdout);
-	}
-}
-
-static void vfail(const char *name, const char *fmt, va_list ap)
-{
-	failed++;
-	printf("FAIL %s: ", name);
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-void fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfail(name, fmt, ap);
-	va_end(ap);
-}
-
-bool check(bool cond, const char *name, const char *fmt, ...)
-{
-	if (cond) {
-		pass(name);
-		return true;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	vfail(name, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-bool expect_ret(const char *name, long got, long want)
-{
-	return check(got == want, name, "got %ld, want %ld", got, want);
-}
-
-void note(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s: ", who);
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-}
-
-void stress_summary(void)
-{
-	printf("%s: %u passed, %u failed\n", who, passed, failed);
-	fflush(stdout);
-}
-
 void finish(void)
 {
-	stress_summary();
+	report_summary();
 	l4_sleep_forever();
-}
-
-uint64_t now_ms(void)
-{
-	return l4_kip_clock(l4re_kip()) / 1000;
 }
 
 unsigned ipc_err(l4_msgtag_t t)
@@ -187,21 +101,31 @@ static int usage(void)
 	return 2;
 }
 
+static void name_role(const char *role, unsigned id)
+{
+	char name[48];
+	snprintf(name, sizeof(name), "spmm-stress %s %u", role, id);
+	report_name(name);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned a, b;
 	const char *role = argc > 1 ? argv[1] : "";
 
+	report_name("spmm-stress");
+	report_loud(false); /* PASS lines only where a role asks */
+
 	attach_board();
 	if (!strcmp(role, "watcher") && argc == 4 &&
 	    number(argv[2], 0, MAX_WORKERS, &a) &&
 	    number(argv[3], 0, MAX_DIERS, &b)) {
-		snprintf(who, sizeof(who), "spmm-stress");
+		report_name("spmm-stress");
 		return role_watcher(a, b);
 	}
 	if (!strcmp(role, "worker") && argc == 3 &&
 	    number(argv[2], 1, MAX_WORKERS, &a)) {
-		snprintf(who, sizeof(who), "spmm-stress worker %u", a);
+		name_role("worker", a);
 		return role_worker(a);
 	}
 	if (!strcmp(role, "dier") && (argc == 4 || argc == 5) &&
@@ -210,11 +134,11 @@ int main(int argc, char **argv)
 		b = 12;
 		if (argc == 5 && !number(argv[4], 1, 1000000, &b))
 			return usage();
-		snprintf(who, sizeof(who), "spmm-stress dier %u", a);
+		name_role("dier", a);
 		return role_dier(a, !strcmp(argv[3], "hang"), b);
 	}
 	if (!strcmp(role, "end") && argc == 2) {
-		snprintf(who, sizeof(who), "spmm-stress end");
+		report_name("spmm-stress end");
 		return role_end();
 	}
 	return usage();

@@ -135,13 +135,6 @@ static inline void badd(uint64_t *p, uint64_t v)
 }
 
 /* ---- stress.c ---- */
-/* Checks passed/failed so far in this process. */
-unsigned stress_passed(void);
-unsigned stress_failed(void);
-/* Print PASS lines too (FAIL lines are always printed). */
-void stress_loud(bool on);
-/* Print "<who>: N passed, N failed". */
-void stress_summary(void);
 /* Wait until the watcher has its baseline; false after READY_WAIT_MS. */
 bool wait_ready(void);
 /* The IPC error of a tag (0: none). */

@@ -296,7 +296,7 @@ int role_watcher(unsigned nw, unsigned nd)
 	struct tds y;
 	struct watch w;
 
-	stress_loud(true);
+	report_loud(true);
 	note("watching %u workers and %u diers", nw, nd);
 	fab = l4re_env_get_cap("spmm");
 	if (!check(!l4_is_invalid_cap(fab) && board, "watcher_env",

@@ -392,7 +392,7 @@ int role_worker(unsigned id)
 	fill(&F, 3, 0);
 
 	for (unsigned r = 0; r < ROUNDS; r++) {
-		unsigned f0 = stress_failed();
+		unsigned f0 = report_failed();
 		fill(&A, 0, r);
 		fill(&B, 1, r);
 		fill(&C, 2, r);
@@ -405,12 +405,12 @@ int role_worker(unsigned id)
 		fuzz(r, f_ro);
 		verify_all(r, "after_bad_requests");
 		bstore32(&me->rounds, r + 1);
-		bstore(&me->passed, stress_passed());
-		bstore(&me->failed, stress_failed());
+		bstore(&me->passed, report_passed());
+		bstore(&me->failed, report_failed());
 		bstore(&me->bad_requests, bad_requests);
 		note(
 		    "round %u: %u checks failed, %llu bad requests sent so far",
-		    r, stress_failed() - f0, (unsigned long long)bad_requests);
+		    r, report_failed() - f0, (unsigned long long)bad_requests);
 	}
 	if (id % 2) {
 		cap_drop(a_ro);
@@ -425,11 +425,11 @@ int role_worker(unsigned id)
 	}
 out:
 	if (me) {
-		bstore(&me->passed, stress_passed());
-		bstore(&me->failed, stress_failed());
+		bstore(&me->passed, report_passed());
+		bstore(&me->failed, report_failed());
 		bstore(&me->bad_requests, bad_requests);
 		bstore32(&me->state, W_DONE);
 	}
-	stress_summary();
-	return stress_failed() ? 1 : 0;
+	report_summary();
+	return report_failed() ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /*
- * main.c - spmm-test: reporting and the order of the checks.
+ * main.c - spmm-test: the order of the checks.
  *
  * Usage (ned start table): caps = { spmm = <spmm factory channel with
  * rights "rws"> }.  spmm should run with a small --max-mib (the exhaustion
@@ -7,7 +7,6 @@
  * seconds.  After the summary line the program sleeps, so its merged pages
  * stay merged and spmm's statistics lines keep showing them.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,71 +17,10 @@
 
 #include "spmm_test.h"
 
-static unsigned passed, failed;
-
-void pass(const char *name)
-{
-	passed++;
-	printf("PASS %s\n", name);
-	fflush(stdout);
-}
-
-static void vfail(const char *name, const char *fmt, va_list ap)
-{
-	failed++;
-	printf("FAIL %s: ", name);
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-void fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfail(name, fmt, ap);
-	va_end(ap);
-}
-
-bool check(bool cond, const char *name, const char *fmt, ...)
-{
-	if (cond) {
-		pass(name);
-		return true;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	vfail(name, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-bool expect_ret(const char *name, long got, long want)
-{
-	return check(got == want, name, "got %ld, want %ld", got, want);
-}
-
-void note(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("spmm-test: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-}
-
 void finish(void)
 {
-	printf("spmm-test: %u passed, %u failed\n", passed, failed);
-	fflush(stdout);
+	report_summary();
 	l4_sleep_forever();
-}
-
-uint64_t now_ms(void)
-{
-	return l4_kip_clock(l4re_kip()) / 1000;
 }
 
 int main(void)

@@ -18,7 +18,8 @@
  *   check_*.c  the checks, one file per kind of behaviour: protocol,
  *              create, merge (with COW and clear), dataspace, lifetime,
  *              domains, region maps;
- *   main.c     reporting and the order of the groups.
+ *   report.c   PASS/FAIL lines and the summary (spmm-stress uses it too);
+ *   main.c     the order of the groups.
  *
  * Before it reads or writes a page of spmm memory, the program sends the
  * map request a page fault there would bring (same offset, rights and
@@ -40,7 +41,16 @@
 
 enum { PAGE = 4096 };
 
-/* ---- reporting (main.c) ---- */
+/* ---- reporting (report.c, shared with spmm-stress) ---- */
+/* The program name of note() and the summary (default "spmm-test"). */
+void report_name(const char *name);
+/* Print PASS lines (default) or only FAIL lines. */
+void report_loud(bool on);
+/* Checks passed and failed so far in this process. */
+unsigned report_passed(void);
+unsigned report_failed(void);
+/* Print "<name>: N passed, N failed". */
+void report_summary(void);
 void pass(const char *name);
 void fail(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
