@@ -292,3 +292,28 @@ uint64_t sim_frames_free(const struct sim *sim)
 {
 	return sim->pool.nfree;
 }
+
+int sim_check(struct sim *sim, struct spm_engine *e, char *why, size_t len)
+{
+	char msg[256];
+	if (spm_check(e, msg, sizeof(msg))) {
+		snprintf(why, len, "engine: %s", msg);
+		return -1;
+	}
+	if (sim->bugs) {
+		snprintf(why, len, "mmu: %s", sim->bug);
+		return -1;
+	}
+	struct spm_stats st;
+	spm_stats(e, &st);
+	if (sim_frames_obtained(sim) !=
+	    sim_frames_free(sim) + st.frames_in_use + 1) {
+		snprintf(why, len,
+			 "frames: obtained %llu != free %llu + in use %llu + 1",
+			 (unsigned long long)sim_frames_obtained(sim),
+			 (unsigned long long)sim_frames_free(sim),
+			 (unsigned long long)st.frames_in_use);
+		return -1;
+	}
+	return 0;
+}

@@ -18,6 +18,7 @@
 #define SPM_HOST_SIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pool.h"
@@ -82,6 +83,10 @@ int sim_access(struct sim *sim, struct spm_engine *e, struct spm_space *s,
 /* Frames obtained from the "system", and free in the pool. */
 uint64_t sim_frames_obtained(const struct sim *sim);
 uint64_t sim_frames_free(const struct sim *sim);
+/* Everything the tests check after each step: the engine's invariants
+ * (spm_check), no bug seen by the simulated MMU, and every frame obtained
+ * free or in use (plus the zero frame).  0, or -1 with what broke in why. */
+int sim_check(struct sim *sim, struct spm_engine *e, char *why, size_t len);
 /* Bytes of frame memory of a frame, for tests. */
 unsigned char *sim_frame(struct sim *sim, uint32_t f);
 

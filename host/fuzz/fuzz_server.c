@@ -33,13 +33,8 @@ static uint64_t take(struct in_stream *s, unsigned n)
 
 static void check(struct spm_engine *e, struct sim *sim)
 {
-	char msg[256];
-	if (spm_check(e, msg, sizeof(msg)) || sim->bugs)
-		abort();
-	struct spm_stats st;
-	spm_stats(e, &st);
-	if (sim_frames_obtained(sim) !=
-	    sim_frames_free(sim) + st.frames_in_use + 1)
+	char why[320];
+	if (sim_check(sim, e, why, sizeof(why)))
 		abort();
 }
 

@@ -397,26 +397,8 @@ static int model_verify_domains(struct model *m)
 /* Every invariant, after every step.  0 or -1 with m->why set. */
 static int model_verify(struct model *m)
 {
-	char msg[256];
-	if (spm_check(m->e, msg, sizeof(msg))) {
-		snprintf(m->why, sizeof(m->why), "engine: %s", msg);
+	if (sim_check(&m->sim, m->e, m->why, sizeof(m->why)))
 		return -1;
-	}
-	if (m->sim.bugs) {
-		snprintf(m->why, sizeof(m->why), "mmu: %s", m->sim.bug);
-		return -1;
-	}
-	struct spm_stats st;
-	spm_stats(m->e, &st);
-	if (sim_frames_obtained(&m->sim) !=
-	    sim_frames_free(&m->sim) + st.frames_in_use + 1) {
-		snprintf(m->why, sizeof(m->why),
-			 "frames: obtained %llu != free %llu + in use %llu + 1",
-			 (unsigned long long)sim_frames_obtained(&m->sim),
-			 (unsigned long long)sim_frames_free(&m->sim),
-			 (unsigned long long)st.frames_in_use);
-		return -1;
-	}
 	if (model_verify_domains(m))
 		return -1;
 	for (int i = 0; i < MODEL_SPACES; i++) {

@@ -12,18 +12,8 @@
 
 static void check_engine(struct env *v)
 {
-	char msg[256];
-	int r = spm_check(v->e, msg, sizeof(msg));
-	CHECK(r == 0, "spm_check: %s", msg);
-	CHECK(v->sim.bugs == 0, "sim: %s", v->sim.bug);
-	struct spm_stats st;
-	spm_stats(v->e, &st);
-	CHECK(sim_frames_obtained(&v->sim) ==
-		  sim_frames_free(&v->sim) + st.frames_in_use + 1,
-	      "frames: obtained %llu free %llu in use %llu",
-	      (unsigned long long)sim_frames_obtained(&v->sim),
-	      (unsigned long long)sim_frames_free(&v->sim),
-	      (unsigned long long)st.frames_in_use);
+	char why[320];
+	CHECK(sim_check(&v->sim, v->e, why, sizeof(why)) == 0, "%s", why);
 }
 
 /* ---- hash ---------------------------------------------------------- */

@@ -94,14 +94,9 @@ static void world_init(struct world *w)
 
 static void invariants(struct world *w, const char *when)
 {
-	char msg[256];
-	CHECK(spm_check(w->v.e, msg, sizeof(msg)) == 0, "%s: %s", when, msg);
-	CHECK(w->v.sim.bugs == 0, "%s: %s", when, w->v.sim.bug);
-	struct spm_stats st;
-	spm_stats(w->v.e, &st);
-	CHECK(sim_frames_obtained(&w->v.sim) ==
-		  sim_frames_free(&w->v.sim) + st.frames_in_use + 1,
-	      "%s: frames leaked", when);
+	char why[320];
+	CHECK(sim_check(&w->v.sim, w->v.e, why, sizeof(why)) == 0, "%s: %s",
+	      when, why);
 }
 
 static void world_fini(struct world *w)
