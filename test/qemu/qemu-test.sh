@@ -86,27 +86,10 @@ die() {
 
 # ---- the trees ------------------------------------------------------------
 
-[ -d "$L4RE_OBJ" ] || die setup "L4RE_OBJ=$L4RE_OBJ is no directory"
-L4RE_OBJ=$(cd "$L4RE_OBJ" && pwd)
-if [ -z "${L4DIR:-}" ]; then
-	if [ -d "$L4RE_OBJ/source" ]; then
-		L4DIR=$(cd "$L4RE_OBJ/source" && pwd -P)
-	elif [ -f "$L4RE_OBJ/Makefile" ]; then
-		L4DIR=$(sed -n 's/^SRC *:= *//p' "$L4RE_OBJ/Makefile" | head -n 1)
-	fi
-fi
-if [ -z "${L4DIR:-}" ] || [ ! -f "$L4DIR/mk/Makeconf" ]; then
-	die setup "cannot find the L4Re sources of $L4RE_OBJ (no source link; give L4DIR=<path to src/l4>)"
-fi
-if [ -z "$FIASCO_OBJ" ] && [ -x "$L4DIR/tool/bin/makeconf" ]; then
-	# the tree's own Makeconf.boot may name it
-	FIASCO_OBJ=$("$L4DIR/tool/bin/makeconf" "$L4RE_OBJ" FIASCO_OBJ 2>/dev/null |
-		sed -n "s/^MAKECONF_FIASCO_OBJ='\(.*\)'$/\1/p")
-	[ -n "$FIASCO_OBJ" ] && echo "qemu-test: FIASCO_OBJ=$FIASCO_OBJ (from the tree's Makeconf.boot)"
-fi
-[ -n "$FIASCO_OBJ" ] || die setup "FIASCO_OBJ not given (the Fiasco build directory)"
-[ -f "$FIASCO_OBJ/fiasco" ] || die setup "no fiasco binary in FIASCO_OBJ=$FIASCO_OBJ"
-FIASCO_OBJ=$(cd "$FIASCO_OBJ" && pwd)
+. "$REPO/test/trees.sh"
+find_trees || die setup "$TREES_ERR"
+[ "$TREES_FIASCO_FROM_TREE" = 1 ] &&
+	echo "qemu-test: FIASCO_OBJ=$FIASCO_OBJ (from the tree's Makeconf.boot)"
 command -v "$QEMU" >/dev/null || die setup "$QEMU not found"
 command -v timeout >/dev/null || die setup "timeout not found"
 

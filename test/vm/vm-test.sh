@@ -133,25 +133,8 @@ case ${QEMU_TIMEOUT:-0} in *[!0-9]*) die "QEMU_TIMEOUT=$QEMU_TIMEOUT: seconds" ;
 
 # ---- the trees ------------------------------------------------------------
 
-[ -n "$L4RE_OBJ" ] || die "no L4RE_OBJ given"
-[ -d "$L4RE_OBJ" ] || die "L4RE_OBJ=$L4RE_OBJ is no directory"
-L4RE_OBJ=$(cd "$L4RE_OBJ" && pwd)
-if [ -z "${L4DIR:-}" ]; then
-	if [ -d "$L4RE_OBJ/source" ]; then
-		L4DIR=$(cd "$L4RE_OBJ/source" && pwd -P)
-	elif [ -f "$L4RE_OBJ/Makefile" ]; then
-		L4DIR=$(sed -n 's/^SRC *:= *//p' "$L4RE_OBJ/Makefile" | head -n 1)
-	fi
-fi
-[ -n "${L4DIR:-}" ] && [ -f "$L4DIR/mk/Makeconf" ] ||
-	die "cannot find the L4Re sources of $L4RE_OBJ (give L4DIR=<path to src/l4>)"
-if [ -z "$FIASCO_OBJ" ] && [ -x "$L4DIR/tool/bin/makeconf" ]; then
-	FIASCO_OBJ=$("$L4DIR/tool/bin/makeconf" "$L4RE_OBJ" FIASCO_OBJ 2>/dev/null |
-		sed -n "s/^MAKECONF_FIASCO_OBJ='\(.*\)'$/\1/p")
-fi
-[ -n "$FIASCO_OBJ" ] && [ -f "$FIASCO_OBJ/fiasco" ] ||
-	die "FIASCO_OBJ (the Fiasco build directory) not given or without fiasco binary"
-FIASCO_OBJ=$(cd "$FIASCO_OBJ" && pwd)
+. "$REPO/test/trees.sh"
+find_trees || die "$TREES_ERR"
 command -v "$QEMU" >/dev/null || die "$QEMU not found"
 command -v fdtput >/dev/null || die "fdtput not found (apt-get install device-tree-compiler)"
 
