@@ -240,9 +240,10 @@ static inline void fuzz_check_error_reply(int err)
 }
 
 /* The decoder of one protocol, run twice on the same message, must give
- * the same answer, and so must the router for every object `kinds` names
- * (bit 0 factory, bit 1 dataspace) when the label is that protocol's;
- * any other label is -L4_EBADPROTO.  Returns the decoder's answer. */
+ * the same answer and, on success, the same request; and so must the
+ * router for every object `kinds` names (bit 0 factory, bit 1 dataspace,
+ * bit 2 region map) when the label is that protocol's; any other label is
+ * -L4_EBADPROTO.  Returns the decoder's answer. */
 typedef int fuzz_decode_fn(const struct spmm_ipc_in *in, struct spmm_req *r);
 static inline int fuzz_decode_consistent(const struct spmm_ipc_in *in,
 					 long proto, fuzz_decode_fn *decode,
@@ -252,12 +253,17 @@ static inline int fuzz_decode_consistent(const struct spmm_ipc_in *in,
 {
 	int e = decode(in, r);
 	FUZZ_CHECK(decode(in, again) == e);
+	if (e == 0)
+		FUZZ_CHECK(fuzz_req_equal(r, again));
 	for (int kind = SPMM_IPC_FACTORY; kind <= SPMM_IPC_RM; kind++) {
 		if (!(kinds & (1u << (kind - 1))))
 			continue;
 		int er = spmm_ipc_decode(in, kind, routed);
-		if (spmm_ipc_tag_label(in->tag) == proto)
+		if (spmm_ipc_tag_label(in->tag) == proto) {
 			FUZZ_CHECK(er == e);
+			if (e == 0)
+				FUZZ_CHECK(fuzz_req_equal(r, routed));
+		}
 	}
 	if (spmm_ipc_tag_label(in->tag) != proto)
 		FUZZ_CHECK(e == -SPMM_EBADPROTO);
